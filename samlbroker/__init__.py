@@ -1,0 +1,46 @@
+"""samlbroker: SAML / AD FS federation broker for AWS.
+
+Names are imported lazily, so ``import samlbroker`` stays cheap on the credential_process hot path.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "SAMLAuthenticationController": "controller",
+    "UserCredentials": "identity",
+    "SAMLAssertion": "assertion",
+    "RolePair": "roles",
+    "Credentials": "sts",
+    "STSClient": "sts",
+    "SAMLBrokerError": "errors",
+    "AuthenticationFailedError": "errors",
+    "SAMLResponseError": "errors",
+    "NoRolesError": "errors",
+    "RoleNotFoundError": "errors",
+    "SignatureError": "errors",
+    "CallbackRequiredError": "errors",
+    "STSError": "errors",
+    "ConfigError": "errors",
+    "IdPUnreachableError": "errors",
+    "DependencyMissingError": "errors",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'samlbroker' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

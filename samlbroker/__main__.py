@@ -1,0 +1,7 @@
+"""``python -m samlbroker``."""
+
+import sys
+
+from .cli.main import main
+
+sys.exit(main())

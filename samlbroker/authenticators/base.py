@@ -1,0 +1,28 @@
+"""The authenticator interface: sign on at the IdP and return its final answer (the auto-post form)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    import requests
+
+    from ..identity import UserCredentials
+
+
+class Authenticator(ABC):
+    """One sign-on scheme (the .NET IAuthenticationController idea).
+
+    ``session`` is a ``requests.Session`` already set up with TLS verification, proxies and a
+    timeout on every request; an authenticator only drives the IdP's pages with it.
+    ``credentials=None`` means the user's default identity, where the scheme has one.
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def authenticate(
+        self, session: requests.Session, endpoint: str, credentials: UserCredentials | None
+    ) -> requests.Response:
+        """Sign on at ``endpoint``; return the IdP's last response (the page holding SAMLResponse)."""

@@ -1,0 +1,60 @@
+"""``samlbroker login`` and ``samlbroker roles``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .target import add_target_options, resolve_target, user_credentials
+from .terminal import pick_role, spinner
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    login = commands.add_parser("login", help="log in and store the profile's credentials")
+    add_target_options(login)
+    login.add_argument("--save-as", help="credentials-file profile to store under (default: --profile's name)")
+    login.set_defaults(run=run_login)
+    roles = commands.add_parser("roles", help="list the roles you may assume")
+    add_target_options(roles)
+    roles.set_defaults(run=run_roles)
+
+
+def run_login(args: argparse.Namespace) -> int:
+    from ..flow import login
+    from ..store import write_credentials
+
+    target = resolve_target(args)
+    credentials = user_credentials(target, args.password_stdin)
+    with spinner() as spin:
+        result = login(
+            target.endpoint, credentials, role=target.role, duration=target.duration, region=target.region,
+            choose=pick_role, stage=spin.stage,
+        )
+    creds = result.credentials
+    expires = creds.expiration.strftime("%Y-%m-%d %H:%M:%S UTC")
+    where = args.save_as or (target.profile.name if target.profile else None)
+    if where and not (target.profile and target.profile.uses_credential_process and not args.save_as):
+        path = write_credentials(where, creds)
+        stored = f"stored as [{where}] in {path}"
+    elif where:
+        stored = f"profile {where} uses credential_process: nothing written to the credentials file"
+    else:
+        stored = "not stored (give --profile or --save-as)"
+    print(f"logged in as {result.role.role_arn} until {expires}; {stored}", file=sys.stderr)
+    return 0
+
+
+def run_roles(args: argparse.Namespace) -> int:
+    from ..flow import get_assertion
+
+    target = resolve_target(args)
+    credentials = user_credentials(target, args.password_stdin)
+    with spinner() as spin:
+        spin.stage("waiting for the IdP")
+        assertion = get_assertion(target.endpoint, credentials)
+    rows = sorted(assertion.roles.items(), key=lambda kv: (kv[1].account_id, kv[1].role_name))
+    width = max((len(name) for name, _ in rows), default=4)
+    print(f"{'NAME':<{width}}  {'ACCOUNT':<12}  {'ROLE':<24}  ARN")
+    for name, pair in rows:
+        print(f"{name:<{width}}  {pair.account_id:<12}  {pair.role_name:<24}  {pair.role_arn}")
+    return 0

@@ -1,0 +1,81 @@
+"""SAMLAuthenticationController: sign on at the IdP with an authenticator, parse its answer into an assertion."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .errors import AuthenticationFailedError, IdPUnreachableError, SAMLBrokerError
+from .plugins import AUTHENTICATORS, load
+
+if TYPE_CHECKING:
+    from .assertion import SAMLAssertion
+    from .authenticators.base import Authenticator
+    from .identity import UserCredentials
+    from .parsers.base import ResponseParser
+
+log = logging.getLogger("samlbroker")
+
+
+class SAMLAuthenticationController:
+    """Gets a SAML assertion from an IdP sign-on endpoint (the .NET SAMLAuthenticationController).
+
+    ``authenticator``/``parser`` default to the built-in one for ``auth_type`` and the AD FS parser.
+    ``verify`` is True (system trust; ``REQUESTS_CA_BUNDLE`` honoured) or a CA bundle path, which then
+    wins over that variable. ``timeout`` bounds every request, in seconds.
+    """
+
+    def __init__(
+        self,
+        authenticator: Authenticator | None = None,
+        parser: ResponseParser | None = None,
+        proxies: Mapping[str, str] | str | None = None,
+        verify: bool | str = True,
+        timeout: float = 30,
+        mfa_prompt: Callable[[Any], str | None] | None = None,
+    ) -> None:
+        self.authenticator = authenticator
+        self.parser = parser
+        self.proxies = {"http": proxies, "https": proxies} if isinstance(proxies, str) else proxies
+        self.verify = verify
+        self.timeout = timeout
+        self.mfa_prompt = mfa_prompt
+        self.last_mechanism: str | None = None
+        self.last_round_trips = 0
+
+    def get_saml_assertion(
+        self, endpoint: str, credentials: UserCredentials | None = None, auth_type: str = "kerberos"
+    ) -> SAMLAssertion:
+        """Sign on at ``endpoint`` and return the assertion; ``credentials=None`` is the default identity."""
+        import requests
+
+        from .http import BrokerSession, describe_request_error
+
+        authenticator = self.authenticator or load(AUTHENTICATORS, auth_type)()
+        parser = self.parser or _default_parser()
+        with BrokerSession(verify=self.verify, proxies=self.proxies, timeout=self.timeout) as session:
+            try:
+                response = authenticator.authenticate(session, endpoint, credentials)
+            except requests.RequestException as exc:
+                raise IdPUnreachableError(describe_request_error(exc, endpoint)) from None
+            self.last_round_trips = session.round_trips
+        self.last_mechanism = getattr(authenticator, "mechanism", None) or authenticator.name
+        _check_status(response)
+        assertion = parser.parse(response.text)
+        assertion.mechanism = self.last_mechanism
+        return assertion
+
+
+def _default_parser() -> ResponseParser:
+    from .parsers.adfs import AdfsResponseParser
+
+    return AdfsResponseParser()
+
+
+def _check_status(response: Any) -> None:
+    """An HTTP error from the IdP is a failure, whatever the page says."""
+    if response.status_code in (401, 403):
+        raise AuthenticationFailedError(f"the IdP refused the sign-in (HTTP {response.status_code})")
+    if response.status_code >= 400:
+        raise SAMLBrokerError(f"the IdP answered HTTP {response.status_code} at {response.url.split('?', 1)[0]}")

@@ -1,0 +1,55 @@
+"""Shared fixtures: one lab (IdP + STS on loopback) per test run, and an isolated AWS environment per test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The running lab; its counters are reset by ``lab_counters`` where a test reads them."""
+    from samlbroker.lab.runner import Lab
+
+    with Lab(workdir=tmp_path_factory.mktemp("lab")) as running:
+        yield running
+
+
+@pytest.fixture
+def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lab: object) -> Path:
+    """A fresh HOME with its own AWS config and credentials files, STS pointed at the lab."""
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", lab.sts_url)  # type: ignore[attr-defined]
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(lab.ca_file))  # type: ignore[attr-defined]
+    return home
+
+
+@pytest.fixture(scope="session")
+def password(lab: object):
+    """``password("alice")``: a lab user's password, read from the lab's users file (not repeated in tests)."""
+    return lambda name: lab.users[name].password  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def cli_env(aws_home: Path) -> dict[str, str]:
+    """Environment for running the CLI as a subprocess against the lab."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO)
+    env.pop("NTLM_USER_FILE", None)
+    return env
+
+
+PYTHON = sys.executable

@@ -1,0 +1,56 @@
+"""Endpoints and role profiles from the AWS config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from samlbroker.errors import ConfigError
+from samlbroker.profiles import load_endpoint, load_profile
+
+CONFIG = """\
+[saml-endpoint corp]
+url = https://adfs.corp.example.com/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices
+auth_type = ntlm            ; inline comments as in the contract
+ca_bundle = ~/corp-ca.pem
+
+[profile dev]
+saml_endpoint = corp
+saml_role_arn = arn:aws:iam::123456789012:role/Dev
+saml_user = CORP\\alice          ; only for non-domain users
+duration_seconds = 7200
+region = eu-west-1
+credential_process = samlbroker credential-process --profile dev
+"""
+
+
+def test_profile_and_its_endpoint_are_read_with_inline_comments(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(CONFIG)
+    profile = load_profile("dev", path)
+    assert profile.user == "CORP\\alice"
+    assert profile.duration == 7200
+    assert profile.region == "eu-west-1"
+    assert profile.uses_credential_process
+    assert profile.endpoint.auth_type == "ntlm"
+    assert profile.endpoint.verify == str(Path("~/corp-ca.pem").expanduser())
+    assert load_endpoint("corp", path).url.endswith("loginToRp=urn:amazon:webservices")
+
+
+def test_missing_profile_endpoint_and_bad_numbers_are_clear_errors(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(CONFIG.replace("7200", "two hours") + "[profile lost]\nsaml_endpoint = nowhere\n")
+    with pytest.raises(ConfigError, match="profile 'prod' is not in"):
+        load_profile("prod", path)
+    with pytest.raises(ConfigError, match="endpoint 'nowhere'"):
+        load_profile("lost", path)
+    with pytest.raises(ConfigError, match="duration_seconds = 'two hours'"):
+        load_profile("dev", path)
+
+
+def test_malformed_config_names_path_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("[profile dev]\nsaml_endpoint = corp\n  [broken\nkey value without equals\n")
+    with pytest.raises(ConfigError, match=r"config, line \d+ is malformed"):
+        load_profile("dev", path)
