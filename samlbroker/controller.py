@@ -62,9 +62,7 @@ class SAMLAuthenticationController:
             self.last_round_trips = session.round_trips
         self.last_mechanism = getattr(authenticator, "mechanism", None) or authenticator.name
         _check_status(response)
-        assertion = parser.parse(response.text)
-        assertion.mechanism = self.last_mechanism
-        return assertion
+        return parser.parse(response.text)
 
 
 def _default_parser() -> ResponseParser:
@@ -78,4 +76,6 @@ def _check_status(response: Any) -> None:
     if response.status_code in (401, 403):
         raise AuthenticationFailedError(f"the IdP refused the sign-in (HTTP {response.status_code})")
     if response.status_code >= 400:
-        raise SAMLBrokerError(f"the IdP answered HTTP {response.status_code} at {response.url.split('?', 1)[0]}")
+        raise SAMLBrokerError(
+            f"the IdP answered HTTP {response.status_code} at {response.url.split('?', 1)[0]}"
+        )

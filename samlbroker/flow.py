@@ -10,6 +10,7 @@ from .roles import RolePair, choose_role
 
 if TYPE_CHECKING:
     from .assertion import SAMLAssertion
+    from .controller import SAMLAuthenticationController
     from .identity import UserCredentials
     from .profiles import Endpoint
     from .sts import Credentials
@@ -25,22 +26,20 @@ class LoginResult:
     assertion: SAMLAssertion
     role: RolePair
     credentials: Credentials
+    mechanism: str | None = None
 
 
-def get_assertion(
-    endpoint: Endpoint, credentials: UserCredentials | None, timeout: float = 30, auth_type: str | None = None
-) -> SAMLAssertion:
-    """Sign on at the endpoint (its CA bundle, proxy and trusted certificates applied)."""
+def controller_for(endpoint: Endpoint, timeout: float = 30) -> SAMLAuthenticationController:
+    """A controller set up with the endpoint's CA bundle, proxy and trusted signing certificates."""
     from .controller import SAMLAuthenticationController
     from .parsers.adfs import AdfsResponseParser
 
-    controller = SAMLAuthenticationController(
+    return SAMLAuthenticationController(
         parser=AdfsResponseParser(trusted_certs=endpoint.trusted_certs_pem()),
         proxies=endpoint.proxy,
         verify=endpoint.verify,
         timeout=timeout,
     )
-    return controller.get_saml_assertion(endpoint.url, credentials, auth_type or endpoint.auth_type)
 
 
 def assume(
@@ -68,13 +67,14 @@ def login(
 ) -> LoginResult:
     """Sign on, pick ``role`` (or let ``choose`` pick among several), and get its credentials."""
     (stage or _quiet)("waiting for the IdP")
-    assertion = get_assertion(endpoint, credentials, auth_type=auth_type)
+    controller = controller_for(endpoint)
+    assertion = controller.get_saml_assertion(endpoint.url, credentials, auth_type or endpoint.auth_type)
     if role is None and choose is not None and len(assertion.roles) > 1:
         pair = choose(assertion.roles)
     else:
         pair = choose_role(assertion.roles, role)
     (stage or _quiet)("waiting for AWS STS")
-    return LoginResult(assertion, pair, assume(assertion, pair, duration, region))
+    return LoginResult(assertion, pair, assume(assertion, pair, duration, region), controller.last_mechanism)
 
 
 def _quiet(_: str) -> None:

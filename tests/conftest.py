@@ -53,3 +53,10 @@ def cli_env(aws_home: Path) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+@pytest.fixture
+def idp(lab: object) -> object:
+    """The lab IdP with its counters, failures and sessions zeroed for this test."""
+    lab.idp.reset()  # type: ignore[attr-defined]
+    return lab.idp  # type: ignore[attr-defined]

@@ -12,7 +12,9 @@ from .terminal import pick_role, spinner
 def register(commands: argparse._SubParsersAction) -> None:
     login = commands.add_parser("login", help="log in and store the profile's credentials")
     add_target_options(login)
-    login.add_argument("--save-as", help="credentials-file profile to store under (default: --profile's name)")
+    login.add_argument(
+        "--save-as", help="credentials-file profile to store under (default: --profile's name)"
+    )
     login.set_defaults(run=run_login)
     roles = commands.add_parser("roles", help="list the roles you may assume")
     add_target_options(roles)
@@ -21,19 +23,28 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_login(args: argparse.Namespace) -> int:
     from ..flow import login
-    from ..store import write_credentials
+    from ..profiles import read_ini
+    from ..store import credentials_path, write_credentials
 
     target = resolve_target(args)
+    where = args.save_as or (target.profile.name if target.profile else None)
+    store = bool(where) and not (target.profile and target.profile.uses_credential_process and not args.save_as)
+    if store:
+        read_ini(credentials_path())  # a corrupt credentials file stops us before the IdP is asked
     credentials = user_credentials(target, args.password_stdin)
     with spinner() as spin:
         result = login(
-            target.endpoint, credentials, role=target.role, duration=target.duration, region=target.region,
-            choose=pick_role, stage=spin.stage,
+            target.endpoint,
+            credentials,
+            role=target.role,
+            duration=target.duration,
+            region=target.region,
+            choose=pick_role,
+            stage=spin.stage,
         )
     creds = result.credentials
     expires = creds.expiration.strftime("%Y-%m-%d %H:%M:%S UTC")
-    where = args.save_as or (target.profile.name if target.profile else None)
-    if where and not (target.profile and target.profile.uses_credential_process and not args.save_as):
+    if store:
         path = write_credentials(where, creds)
         stored = f"stored as [{where}] in {path}"
     elif where:
@@ -45,13 +56,14 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_roles(args: argparse.Namespace) -> int:
-    from ..flow import get_assertion
+    from ..flow import controller_for
 
     target = resolve_target(args)
     credentials = user_credentials(target, args.password_stdin)
     with spinner() as spin:
         spin.stage("waiting for the IdP")
-        assertion = get_assertion(target.endpoint, credentials)
+        controller = controller_for(target.endpoint)
+        assertion = controller.get_saml_assertion(target.endpoint.url, credentials, target.endpoint.auth_type)
     rows = sorted(assertion.roles.items(), key=lambda kv: (kv[1].account_id, kv[1].role_name))
     width = max((len(name) for name, _ in rows), default=4)
     print(f"{'NAME':<{width}}  {'ACCOUNT':<12}  {'ROLE':<24}  ARN")

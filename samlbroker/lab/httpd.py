@@ -44,6 +44,15 @@ class LabHTTPServer(ThreadingHTTPServer):
             sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, addr
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up or rejects our certificate is normal in a lab; anything else is logged."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (ssl.SSLError, ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
     def count_request(self) -> None:
         with self._lock:
             self.requests += 1

@@ -1,0 +1,783 @@
+"""The lab IdP: an AD FS look-alike (plus a Shibboleth-style endpoint) on loopback. Never a production IdP.
+
+It behaves as AD FS does on the wire: the IdP-initiated sign-on URL answers a browser-like client with the
+forms sign-in page and a client whose User-Agent is in ``WIASupportedUserAgents`` with a redirect to the
+Windows-integrated endpoint ``/adfs/ls/wia``, which answers like IIS (``401`` with ``Negotiate`` and
+``NTLM`` challenges, and Digest here); a signed-in client (``MSISAuth`` cookie) gets the auto-post page
+with a signed SAMLResponse. NTLM and Negotiate run through pyspnego's acceptor, one security context per
+TCP connection, with channel bindings (Extended Protection) checked when the client sends them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import html
+import itertools
+import json
+import re
+import secrets
+import struct
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import spnego
+from spnego.channel_bindings import GssChannelBindings
+from spnego.exceptions import BadBindingsError
+
+from .httpd import LabHandler, LabHTTPServer
+from .saml import auto_post_page, build_saml_response, encode_response
+from .users import LabUser, LabUsers
+
+SIGNON_PATH = "/adfs/ls/IdpInitiatedSignOn.aspx"
+WIA_PATH = "/adfs/ls/wia"
+SHIBBOLETH_PATH = "/idp/profile/SAML2/Unsolicited/SSO"
+STATS_PATH = "/lab/stats"
+SESSION_COOKIE = "MSISAuth"
+SHIBBOLETH_COOKIE = "JSESSIONID"
+
+INCORRECT = "Incorrect user ID or password. Type the correct user ID and password, and try again."
+DISABLED = "Your account has been disabled. Contact your administrator."
+SHIB_INCORRECT = "The password you entered was incorrect."
+SHIB_UNKNOWN = "The username you entered cannot be identified."
+SHIB_DISABLED = "Your account is disabled."
+
+# AD FS's default WIASupportedUserAgents: a plain entry matches as a substring, "=~" marks a regex.
+DEFAULT_WIA_USER_AGENTS: tuple[str, ...] = (
+    "MSAuthHost/1.0/In-Domain",
+    "MSIE 6.0",
+    "MSIE 7.0; Windows NT",
+    "MSIE 8.0",
+    "MSIE 9.0",
+    "MSIE 10.0; Windows NT 6",
+    "Windows NT 6.3; Trident/7.0",
+    "Windows NT 6.3; Win64; x64; Trident/7.0",
+    "Windows NT 6.3; WOW64; Trident/7.0",
+    "Windows NT 6.2; Trident/7.0",
+    "Windows NT 6.2; Win64; x64; Trident/7.0",
+    "Windows NT 6.2; WOW64; Trident/7.0",
+    "Windows NT 6.1; Trident/7.0",
+    "Windows NT 6.1; Win64; x64; Trident/7.0",
+    "Windows NT 6.1; WOW64; Trident/7.0",
+    "Windows NT 10.0; Trident/7.0",
+    "Windows NT 10.0; Win64; x64; Trident/7.0",
+    "Windows NT 10.0; WOW64; Trident/7.0",
+    "MSIPC",
+    "Windows Rights Management Client",
+    "MS_WorkFoldersClient",
+    r"=~Windows\s*NT.*Edge",
+)
+
+# Outcomes that count as a failed sign-in for the user named.
+_FAILURES = {"bad_password", "unknown_user", "disabled", "bad_bindings"}
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    """An AWS relying-party trust: its identifier (the audience), partition and sign-in endpoint."""
+
+    identifier: str
+    partition: str
+    recipient: str
+    post_action: str
+
+
+RELYING_PARTIES: dict[str, RelyingParty] = {
+    rp.identifier: rp
+    for rp in (
+        RelyingParty(
+            "urn:amazon:webservices",
+            "aws",
+            "https://signin.aws.amazon.com/saml",
+            "https://signin.aws.amazon.com:443/saml",
+        ),
+        RelyingParty(
+            "urn:amazon:webservices:govcloud",
+            "aws-us-gov",
+            "https://signin.amazonaws-us-gov.com/saml",
+            "https://signin.amazonaws-us-gov.com/saml",
+        ),
+        RelyingParty(
+            "urn:amazon:webservices:cn",
+            "aws-cn",
+            "https://signin.amazonaws.cn/saml",
+            "https://signin.amazonaws.cn/saml",
+        ),
+    )
+}
+
+
+def wia_supported(user_agent: str, patterns: Sequence[str] = DEFAULT_WIA_USER_AGENTS) -> bool:
+    """True when AD FS would send this User-Agent to Windows-integrated authentication."""
+    for pattern in patterns:
+        if pattern.startswith("=~"):
+            if re.search(pattern[2:], user_agent):
+                return True
+        elif pattern.lower() in user_agent.lower():
+            return True
+    return False
+
+
+# --- NTLM messages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NtlmMessageInfo:
+    """What the IdP reads from an NTLM message before (or whether or not) pyspnego accepts it."""
+
+    kind: int
+    user: str | None = None
+    domain: str | None = None
+    has_channel_bindings: bool = False
+
+    @property
+    def login(self) -> str | None:
+        if not self.user:
+            return None
+        return f"{self.domain}\\{self.user}" if self.domain else self.user
+
+
+def ntlm_message_info(token: bytes) -> NtlmMessageInfo | None:
+    """Read the message type, and for AUTHENTICATE the user, domain and channel-bindings AV pair.
+
+    ``token`` is a raw NTLM message or an SPNEGO token wrapping one (the NTLM message runs to its end;
+    its fields are offsets from the message start, so trailing SPNEGO bytes do no harm).
+    """
+    start = token.find(b"NTLMSSP\x00")
+    if start < 0 or len(token) - start < 12:
+        return None
+    msg = token[start:]
+    (kind,) = struct.unpack_from("<I", msg, 8)
+    if kind != 3 or len(msg) < 64:
+        return NtlmMessageInfo(kind)
+
+    def field_bytes(offset: int) -> bytes:
+        length, _max, where = struct.unpack_from("<HHI", msg, offset)
+        return msg[where : where + length]
+
+    nt_response = field_bytes(20)
+    (flags,) = struct.unpack_from("<I", msg, 60)
+    encoding = "utf-16-le" if flags & 0x1 else "latin-1"
+    domain = field_bytes(28).decode(encoding, "replace")
+    user = field_bytes(36).decode(encoding, "replace")
+    return NtlmMessageInfo(kind, user or None, domain or None, _has_channel_bindings(nt_response))
+
+
+def _has_channel_bindings(nt_response: bytes) -> bool:
+    """True when an NTLMv2 response carries a non-zero MsvAvChannelBindings AV pair."""
+    if len(nt_response) <= 24:
+        return False
+    pairs, offset = nt_response[44:], 0  # NTProofStr (16) + the fixed client-challenge header (28)
+    while offset + 4 <= len(pairs):
+        av_id, av_len = struct.unpack_from("<HH", pairs, offset)
+        value = pairs[offset + 4 : offset + 4 + av_len]
+        if av_id == 0x0000:
+            break
+        if av_id == 0x000A:
+            return value != b"\x00" * 16
+        offset += 4 + av_len
+    return False
+
+
+def _initial_token(scheme: str, token: bytes, info: NtlmMessageInfo | None) -> bool:
+    """True when ``token`` starts a new handshake (NTLM NEGOTIATE, or an SPNEGO NegTokenInit)."""
+    if info is not None and info.kind == 1 and token.startswith(b"NTLMSSP\x00"):
+        return True
+    return scheme == "negotiate" and token[:1] == b"\x60"
+
+
+# --- Digest (RFC 7616, qop=auth, MD5 / MD5-sess) ---------------------------------------------------
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - Digest's own algorithm
+
+
+def parse_auth_params(text: str) -> dict[str, str]:
+    """``name=value`` pairs of an Authorization header's parameters; quoted values unescaped.
+
+    Only ``\\"`` and ``\\\\`` are escapes, so a ``DOMAIN\\user`` name sent unescaped survives.
+    """
+    params: dict[str, str] = {}
+    for match in re.finditer(r'\s*([A-Za-z0-9_-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^,\s]*)\s*,?', text):
+        name, raw, quoted = match.group(1), match.group(2), match.group(3)
+        value = re.sub(r'\\(["\\])', r"\1", quoted) if raw.startswith('"') else raw
+        params[name.lower()] = value
+    return params
+
+
+class DigestAuthority:
+    """Issues Digest challenges and checks answers: nonce integrity and age, and nonce-count replay."""
+
+    def __init__(self, realm: str, nonce_lifetime: float = 300.0) -> None:
+        self.realm = realm
+        self.nonce_lifetime = nonce_lifetime
+        self.opaque = secrets.token_hex(16)
+        self._key = secrets.token_bytes(32)
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def challenge(self, stale: bool = False) -> str:
+        stamp = f"{time.time():.6f}"
+        mac = hmac.new(self._key, stamp.encode(), hashlib.sha256).hexdigest()[:32]
+        nonce = base64.b64encode(f"{stamp}:{mac}".encode()).decode()
+        value = (
+            f'Digest realm="{self.realm}", qop="auth", nonce="{nonce}", algorithm=MD5, opaque="{self.opaque}"'
+        )
+        return value + (", stale=true" if stale else "")
+
+    def nonce_state(self, nonce: str) -> str:
+        """``"valid"``, ``"stale"`` (ours, but too old) or ``"invalid"``."""
+        try:
+            stamp, mac = base64.b64decode(nonce, validate=True).decode().split(":", 1)
+            issued = float(stamp)
+        except (ValueError, UnicodeDecodeError):
+            return "invalid"
+        expected = hmac.new(self._key, stamp.encode(), hashlib.sha256).hexdigest()[:32]
+        if not hmac.compare_digest(mac, expected):
+            return "invalid"
+        return "valid" if time.time() - issued <= self.nonce_lifetime else "stale"
+
+    def verify(
+        self, method: str, uri: str, params: dict[str, str], users: LabUsers
+    ) -> tuple[str, str | None]:
+        """Check one Authorization: Digest answer; returns ``(outcome, user name or None)``."""
+        needed = ("username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce")
+        if any(not params.get(name) for name in needed):
+            return "malformed", None
+        login = params["username"]
+        user = users.lookup(login)
+        name = user.name if user else users.account_name(login)
+        algorithm = params.get("algorithm", "MD5").upper()
+        if (
+            params["realm"] != self.realm
+            or params.get("opaque", self.opaque) != self.opaque
+            or params["qop"] != "auth"
+            or algorithm not in ("MD5", "MD5-SESS")
+            or not _same_request_target(params["uri"], uri)
+            or not re.fullmatch(r"[0-9a-fA-F]{8}", params["nc"])
+        ):
+            return "malformed", name
+        state = self.nonce_state(params["nonce"])
+        if state != "valid":
+            return ("stale" if state == "stale" else "malformed"), name
+        count = int(params["nc"], 16)
+        with self._lock:
+            if count <= self._counts.get(params["nonce"], 0):
+                return "replay", name
+        if user is None:
+            return "unknown_user", name
+        ha1 = _md5(f"{login}:{self.realm}:{user.password}")
+        if algorithm == "MD5-SESS":
+            ha1 = _md5(f"{ha1}:{params['nonce']}:{params['cnonce']}")
+        ha2 = _md5(f"{method}:{params['uri']}")
+        expected = _md5(f"{ha1}:{params['nonce']}:{params['nc']}:{params['cnonce']}:auth:{ha2}")
+        if not hmac.compare_digest(expected, params["response"].lower()):
+            return "bad_password", name
+        with self._lock:
+            self._counts[params["nonce"]] = count
+            if len(self._counts) > 4096:
+                self._counts = {n: c for n, c in self._counts.items() if self.nonce_state(n) == "valid"}
+        return ("disabled" if user.disabled else "success"), name
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+def _same_request_target(sent: str, actual: str) -> bool:
+    """The Digest ``uri`` must name the request target (absolute-form tolerated)."""
+    if sent == actual:
+        return True
+    parts = urlsplit(sent)
+    return bool(parts.scheme) and (parts.path + ("?" + parts.query if parts.query else "")) == actual
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+_PAGE_HEAD = (
+    '<!DOCTYPE html>\n<html lang="en-US"><head><meta http-equiv="X-UA-Compatible" content="IE=edge"/>'
+    '<meta name="viewport" content="width=device-width, initial-scale=1.0"/>'
+    '<meta http-equiv="content-type" content="text/html;charset=UTF-8"/><title>{title}</title></head>'
+)
+
+
+def adfs_login_page(action: str, username: str = "", error: str = "") -> str:
+    """The AD FS forms sign-in page (AD FS 2019 markup: ids, names and the hidden repeated UserName)."""
+    a, u, e = html.escape(action), html.escape(username), html.escape(error)
+    return (
+        _PAGE_HEAD.format(title="Sign In")
+        + '<body dir="ltr" class="body"><div id="fullPage"><div id="contentWrapper" class="float">'
+        '<div id="content"><div id="header"><img class="logoImage" id="companyLogo" alt="LAB"/></div>'
+        '<main><div id="workArea"><div id="authArea" class="groupMargin">'
+        '<div id="loginArea"><div id="loginMessage" class="groupMargin">'
+        "Sign in with your organizational account</div>"
+        f'<form method="post" id="loginForm" autocomplete="off" novalidate="novalidate" action="{a}">'
+        f'<div id="error" class="fieldMargin error smallText"><span id="errorText" for="">{e}</span></div>'
+        '<div id="formsAuthenticationArea"><div id="userNameArea">'
+        '<label id="userNameInputLabel" for="userNameInput" class="hidden">User Account</label>'
+        f'<input id="userNameInput" name="UserName" type="email" value="{u}" tabindex="1" '
+        'class="text fullWidth" spellcheck="false" placeholder="someone@example.com" autocomplete="off"/>'
+        '</div><div id="passwordArea">'
+        '<label id="passwordInputLabel" for="passwordInput" class="hidden">Password</label>'
+        '<input id="passwordInput" name="Password" type="password" tabindex="2" class="text fullWidth" '
+        'placeholder="Password" autocomplete="off"/></div>'
+        '<div id="kmsiArea" style="display:none">'
+        '<input type="checkbox" name="Kmsi" id="kmsiInput" value="true" tabindex="3"/>'
+        '<label for="kmsiInput">Keep me signed in</label></div>'
+        '<div id="submissionArea" class="submitMargin">'
+        '<span id="submitButton" class="submit" tabindex="4" role="button" '
+        'onclick="return Login.submitLoginRequest();">Sign in</span></div></div>'
+        '<input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"/>'
+        '<input id="hiddenUserName" name="UserName" type="hidden" value=""/>'
+        "</form></div></div></div></main></div></div></div></body></html>"
+    )
+
+
+def message_page(title: str, message: str) -> str:
+    return (
+        _PAGE_HEAD.format(title=html.escape(title))
+        + f'<body><div id="content"><div id="errorArea"><span id="errorMessage">{html.escape(message)}</span>'
+        "</div></div></body></html>"
+    )
+
+
+def shibboleth_login_page(action: str, csrf: str, username: str = "", error: str = "") -> str:
+    """The Shibboleth IdP v4/v5 password login view."""
+    note = f'<section><p class="form-element form-error">{html.escape(error)}</p></section>' if error else ""
+    return (
+        _PAGE_HEAD.format(title="Web Login Service")
+        + '<body><div class="wrapper"><div class="container"><header><h1>Web Login Service</h1></header>'
+        f'<div class="content"><div class="column one"><form action="{html.escape(action)}" method="post">'
+        f'<input type="hidden" name="csrf_token" value="{html.escape(csrf)}"/>{note}'
+        '<div class="form-element-wrapper"><label for="username">Username</label>'
+        f'<input class="form-element form-field" id="username" name="j_username" type="text" '
+        f'value="{html.escape(username)}"/></div>'
+        '<div class="form-element-wrapper"><label for="password">Password</label>'
+        '<input class="form-element form-field" id="password" name="j_password" type="password" value=""/>'
+        '</div><div class="form-element-wrapper"><input type="checkbox" name="donotcache" value="1" '
+        'id="donotcache"/><label for="donotcache">Don\'t Remember Login</label></div>'
+        '<div class="form-element-wrapper"><button class="form-element form-button" type="submit" '
+        'name="_eventId_proceed">Login</button></div></form></div></div></div></div></body></html>'
+    )
+
+
+UNAUTHORIZED_PAGE = message_page("401 - Unauthorized", "Access is denied due to invalid credentials.")
+
+
+# --- the server ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _ShibbolethFlow:
+    provider: str
+    target: str | None
+    step: int = 1
+    csrf: str = field(default_factory=lambda: secrets.token_hex(16))
+
+    @property
+    def execution(self) -> str:
+        return f"e1s{self.step}"
+
+
+class IdPServer(LabHTTPServer):
+    """The lab IdP; ``failed_attempts``, ``events``, ``sessions`` and the counters are there to be read.
+
+    ``channel_binding_data`` is the ``tls-server-end-point:`` data of the server certificate;
+    ``extended_protection`` is ``"allow"`` (check bindings a client sends), ``"require"`` or ``"off"``.
+    ``saml_options`` holds extra keyword arguments for ``build_saml_response`` (tests change signing etc.).
+    """
+
+    def __init__(
+        self,
+        users: LabUsers,
+        signing_key_pem: bytes,
+        signing_cert_pem: bytes,
+        ssl_context: Any = None,
+        port: int = 0,
+        *,
+        hostname: str = "localhost",
+        channel_binding_data: bytes | None = None,
+        extended_protection: str = "allow",
+        digest: bool = True,
+        nonce_lifetime: float = 300.0,
+        wia_user_agents: Sequence[str] = DEFAULT_WIA_USER_AGENTS,
+    ) -> None:
+        if extended_protection not in ("allow", "require", "off"):
+            raise ValueError("extended_protection must be allow, require or off")
+        super().__init__(IdPHandler, ssl_context=ssl_context, port=port, hostname=hostname)
+        self.users = users
+        self.signing_key_pem = signing_key_pem
+        self.signing_cert_pem = signing_cert_pem
+        self.channel_binding_data = channel_binding_data
+        self.extended_protection = extended_protection
+        self.digest_enabled = digest
+        self.digest = DigestAuthority(users.realm, nonce_lifetime)
+        self.wia_user_agents = tuple(wia_user_agents)
+        self.issuer = f"http://{hostname}/adfs/services/trust"
+        self.saml_options: dict[str, Any] = {}
+        self.failed_attempts: Counter[str] = Counter()
+        self.events: list[dict[str, Any]] = []
+        self.sessions: dict[str, str] = {}
+        self.shibboleth_flows: dict[str, _ShibbolethFlow] = {}
+        self._ids = itertools.count(1)
+        self._state = threading.Lock()
+
+    def next_connection_id(self) -> int:
+        with self._state:
+            return next(self._ids)
+
+    def record(
+        self, *, user: str | None, scheme: str, outcome: str, path: str, connection: int, **extra: Any
+    ) -> None:
+        """Log one sign-in outcome; a credential failure also counts against the user."""
+        event = {
+            "time": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "user": user,
+            "scheme": scheme,
+            "mechanism": extra.pop("mechanism", scheme.lower()),
+            "outcome": outcome,
+            "path": path,
+            "connection": connection,
+            **extra,
+        }
+        with self._state:
+            self.events.append(event)
+            if outcome in _FAILURES and user:
+                self.failed_attempts[user] += 1
+
+    def new_session(self, user: LabUser) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._state:
+            self.sessions[token] = user.name
+        return token
+
+    def session_user(self, token: str | None) -> LabUser | None:
+        with self._state:
+            name = self.sessions.get(token or "")
+        user = self.users.lookup(name) if name else None
+        return user if user is not None and not user.disabled else None
+
+    def saml_response(self, user: LabUser, rp: RelyingParty, **overrides: Any) -> str:
+        """The base64 SAMLResponse for ``user`` at relying party ``rp``: that partition's roles, signed."""
+        options: dict[str, Any] = {
+            "subject": self.users.windows_name(user),
+            "roles": user.role_tuples(rp.partition),
+            "signing_key_pem": self.signing_key_pem,
+            "signing_cert_pem": self.signing_cert_pem,
+            "issuer": self.issuer,
+            "session_duration": user.session_duration or self.users.session_duration,
+            "role_session_name": self.users.upn(user),
+            "audience": rp.identifier,
+            "recipient": rp.recipient,
+        }
+        options.update(self.saml_options)
+        options.update(overrides)
+        return encode_response(build_saml_response(**options))
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock, self._state:
+            return {
+                "connections": self.connections,
+                "requests": self.requests,
+                "failed_attempts": dict(self.failed_attempts),
+                "events": [dict(e) for e in self.events],
+                "sessions": len(self.sessions),
+            }
+
+    def reset(self) -> None:
+        """Zero the counters and forget events, failures, sessions and Digest nonce counts."""
+        self.reset_counters()
+        with self._state:
+            self.failed_attempts.clear()
+            self.events.clear()
+            self.sessions.clear()
+            self.shibboleth_flows.clear()
+        self.digest.reset()
+
+
+class IdPHandler(LabHandler):
+    """One TCP connection; the NTLM/Negotiate security context lives here, as IIS keeps it per connection."""
+
+    server: IdPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection_id = self.server.next_connection_id()
+        self._context: Any = None
+        self._context_scheme: str | None = None
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    # routing
+
+    def _dispatch(self) -> None:
+        body = self.read_body()
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/").lower()
+        try:
+            if path in (SIGNON_PATH.lower(), "/adfs/ls/idpinitiatedsignon"):
+                self._signon(url.query, body)
+            elif path == WIA_PATH:
+                self._wia(url.query)
+            elif path == SHIBBOLETH_PATH.lower():
+                self._shibboleth(url.query, body)
+            elif path == STATS_PATH:
+                self.reply(200, json.dumps(self.server.stats()), content_type="application/json")
+            else:
+                self.reply(404, message_page("Not Found", "The page you are looking for is not here."))
+        except Exception:  # an IdP error page, never a dropped connection
+            self.reply(500, message_page("Error", "An error occurred. Contact your administrator."))
+
+    def _cookie(self, name: str) -> str | None:
+        jar: SimpleCookie = SimpleCookie()
+        for header in self.headers.get_all("Cookie") or []:
+            try:
+                jar.load(header)
+            except CookieError:
+                continue
+        morsel = jar.get(name)
+        return morsel.value if morsel else None
+
+    def _record(self, user: str | None, scheme: str, outcome: str, **extra: Any) -> None:
+        path = urlsplit(self.path).path
+        self.server.record(
+            user=user, scheme=scheme, outcome=outcome, path=path, connection=self.connection_id, **extra
+        )
+
+    def _session_cookie(self, user: LabUser, persistent: bool = False) -> tuple[str, str]:
+        token = self.server.new_session(user)
+        lifetime = "; Max-Age=86400" if persistent else ""
+        return "Set-Cookie", f"{SESSION_COOKIE}={token}; path=/adfs; secure; HttpOnly{lifetime}"
+
+    # AD FS IdP-initiated sign-on
+
+    def _signon(self, query: str, body: bytes) -> None:
+        params = {k.lower(): v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        rp_id = params.get("logintorp")
+        rp = RELYING_PARTIES.get(rp_id) if rp_id else None
+        if rp_id and rp is None:
+            self.reply(400, message_page("Error", f"MSIS7012: no relying party trust {rp_id!r}."))
+            return
+        if self.command == "POST":
+            self._forms_post(query, body)
+            return
+        user = self.server.session_user(self._cookie(SESSION_COOKIE))
+        if user is not None:
+            if rp is None:
+                self.reply(200, message_page("Sign In", "You are signed in."))
+            else:
+                self.reply(200, auto_post_page(self.server.saml_response(user, rp), action=rp.post_action))
+        elif wia_supported(self.headers.get("User-Agent", ""), self.server.wia_user_agents):
+            self.reply(302, b"", headers=[("Location", f"{WIA_PATH}?{query}")])
+        else:
+            self.reply(200, adfs_login_page(self._form_action(query)))
+
+    def _form_action(self, query: str) -> str:
+        if "client-request-id=" in query.lower():
+            return f"{SIGNON_PATH}?{query}"
+        separator = "&" if query else ""
+        return f"{SIGNON_PATH}?{query}{separator}client-request-id={uuid.uuid4()}"
+
+    def _forms_post(self, query: str, body: bytes) -> None:
+        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        login = next((v for v in form.get("UserName", []) if v), "")
+        password = next((v for v in form.get("Password", []) if v), "")
+        method = (form.get("AuthMethod") or ["FormsAuthentication"])[0]
+        action = self._form_action(query)
+        if method != "FormsAuthentication" or not login or not password:
+            self.reply(200, adfs_login_page(action, login))
+            return
+        user = self.server.users.lookup(login)
+        if user is None or not hmac.compare_digest(password.encode(), user.password.encode()):
+            outcome = "unknown_user" if user is None else "bad_password"
+            name = user.name if user else self.server.users.account_name(login)
+            self._record(name, "forms", outcome)
+            self.reply(200, adfs_login_page(action, login, INCORRECT))
+        elif user.disabled:
+            self._record(user.name, "forms", "disabled")
+            self.reply(200, adfs_login_page(action, login, DISABLED))
+        else:
+            self._record(user.name, "forms", "success")
+            cookie = self._session_cookie(user, persistent=(form.get("Kmsi") or [""])[0] == "true")
+            self.reply(302, b"", headers=[cookie, ("Location", f"{SIGNON_PATH}?{query}")])
+
+    # Windows-integrated endpoint
+
+    def _challenge(self, stale: bool = False) -> None:
+        headers = [("WWW-Authenticate", "Negotiate"), ("WWW-Authenticate", "NTLM")]
+        if self.server.digest_enabled:
+            headers.append(("WWW-Authenticate", self.server.digest.challenge(stale)))
+        self.reply(401, UNAUTHORIZED_PAGE, headers=headers)
+
+    def _wia(self, query: str) -> None:
+        scheme, _, data = self.headers.get("Authorization", "").strip().partition(" ")
+        scheme = scheme.lower()
+        if scheme in ("ntlm", "negotiate"):
+            self._gss_step(scheme, data.strip(), query)
+        elif scheme == "digest" and self.server.digest_enabled:
+            self._digest(data, query)
+        else:
+            self._challenge()
+
+    def _bindings(self, info: NtlmMessageInfo | None) -> GssChannelBindings | None:
+        data = self.server.channel_binding_data
+        policy = self.server.extended_protection
+        if data is None or policy == "off" or info is None or info.kind != 3:
+            return None
+        if policy == "require" or info.has_channel_bindings:
+            return GssChannelBindings(application_data=data)
+        return None
+
+    def _gss_step(self, scheme: str, data: str, query: str) -> None:
+        label = "NTLM" if scheme == "ntlm" else "Negotiate"
+        try:
+            token = base64.b64decode(data, validate=True)
+        except ValueError:
+            token = b""
+        if not token:
+            self._challenge()
+            return
+        info = ntlm_message_info(token)
+        if self._context is None or self._context_scheme != scheme or _initial_token(scheme, token, info):
+            self._context = spnego.server(hostname=self.server.hostname, service="HTTP", protocol=scheme)
+            self._context_scheme = scheme
+        bindings = self._bindings(info)
+        try:
+            out = self._context.step(token, channel_bindings=bindings)
+        except Exception as exc:
+            self._context = None
+            self._gss_failed(label, info, exc)
+            return
+        if not self._context.complete:
+            out_value = f"{label} {base64.b64encode(out or b'').decode()}"
+            self.reply(401, UNAUTHORIZED_PAGE, headers=[("WWW-Authenticate", out_value)])
+            return
+        context, self._context = self._context, None
+        mechanism = context.negotiated_protocol or scheme
+        user = self.server.users.lookup(context.client_principal or "")
+        if user is None:
+            self._record(context.client_principal, label, "unknown_user", mechanism=mechanism)
+            self._challenge()
+            return
+        if user.disabled:
+            self._record(user.name, label, "disabled", mechanism=mechanism, cbt=bindings is not None)
+            self.reply(401, UNAUTHORIZED_PAGE)
+            return
+        self._record(user.name, label, "success", mechanism=mechanism, cbt=bindings is not None)
+        headers = [self._session_cookie(user), ("Location", f"{SIGNON_PATH}?{query}")]
+        if out:
+            headers.append(("WWW-Authenticate", f"{label} {base64.b64encode(out).decode()}"))
+        self.reply(302, b"", headers=headers)
+
+    def _gss_failed(self, label: str, info: NtlmMessageInfo | None, exc: Exception) -> None:
+        """A refused token: record it (a failed attempt when it was an AUTHENTICATE) and challenge afresh."""
+        login = info.login if info is not None and info.kind == 3 else None
+        if login is None:
+            self._record(None, label, "bad_token", mechanism="ntlm" if info else label.lower())
+        else:
+            user = self.server.users.lookup(login)
+            name = user.name if user else self.server.users.account_name(login)
+            if isinstance(exc, BadBindingsError):
+                outcome = "bad_bindings"
+            else:
+                outcome = "bad_password" if user else "unknown_user"
+            self._record(name, label, outcome, mechanism="ntlm")
+        self._challenge()
+
+    def _digest(self, data: str, query: str) -> None:
+        params = parse_auth_params(data)
+        outcome, name = self.server.digest.verify(self.command, self.path, params, self.server.users)
+        self._record(name, "Digest", outcome, mechanism="digest")
+        user = self.server.users.lookup(name) if outcome == "success" and name else None
+        if user is None:
+            if outcome == "disabled":
+                self.reply(401, UNAUTHORIZED_PAGE)
+            else:
+                self._challenge(stale=outcome == "stale")
+            return
+        self.reply(302, b"", headers=[self._session_cookie(user), ("Location", f"{SIGNON_PATH}?{query}")])
+
+    # Shibboleth-style unsolicited SSO
+
+    def _shibboleth(self, query: str, body: bytes) -> None:
+        params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        session = self._cookie(SHIBBOLETH_COOKIE)
+        execution = params.get("execution")
+        if execution is None:
+            rp = RELYING_PARTIES.get(params.get("providerId", ""))
+            if rp is None:
+                self.reply(400, message_page("Web Login Service", "Unsupported Request"))
+                return
+            headers = []
+            if not session:
+                session = secrets.token_hex(16).upper()
+                headers.append(("Set-Cookie", f"{SHIBBOLETH_COOKIE}={session}; Path=/idp; Secure; HttpOnly"))
+            flow = _ShibbolethFlow(provider=rp.identifier, target=params.get("target"))
+            with self.server._state:
+                self.server.shibboleth_flows[session] = flow
+            location = f"{SHIBBOLETH_PATH}?{urlencode({'execution': flow.execution})}"
+            self.reply(302, b"", headers=[*headers, ("Location", location)])
+            return
+        with self.server._state:
+            flow = self.server.shibboleth_flows.get(session or "")
+        if flow is None or execution != flow.execution:
+            self.reply(400, message_page("Web Login Service", "Stale Request"))
+            return
+        if self.command != "POST":
+            self.reply(200, shibboleth_login_page(self._shib_action(flow), flow.csrf))
+            return
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        if not hmac.compare_digest(form.get("csrf_token", ""), flow.csrf):
+            self.reply(400, message_page("Web Login Service", "Stale Request"))
+            return
+        self._shibboleth_login(flow, form, session or "")
+
+    def _shib_action(self, flow: _ShibbolethFlow) -> str:
+        return f"{SHIBBOLETH_PATH}?{urlencode({'execution': flow.execution})}"
+
+    def _shibboleth_login(self, flow: _ShibbolethFlow, form: dict[str, str], session: str) -> None:
+        login, password = form.get("j_username", ""), form.get("j_password", "")
+        user = self.server.users.lookup(login) if login else None
+        if user is not None and hmac.compare_digest(password.encode(), user.password.encode()):
+            if not user.disabled:
+                self._record(user.name, "shibboleth", "success")
+                with self.server._state:
+                    self.server.shibboleth_flows.pop(session, None)
+                rp = RELYING_PARTIES[flow.provider]
+                saml = self.server.saml_response(
+                    user,
+                    rp,
+                    subject=user.name,
+                    issuer=f"{self.server.url}/idp/shibboleth",
+                    role_session_name=user.name,
+                    sign="response",
+                )
+                self.reply(200, auto_post_page(saml, action=rp.recipient, relay_state=flow.target))
+                return
+            outcome, message = "disabled", SHIB_DISABLED
+        elif user is None:
+            outcome, message = "unknown_user", SHIB_UNKNOWN
+        else:
+            outcome, message = "bad_password", SHIB_INCORRECT
+        name = user.name if user else self.server.users.account_name(login) or None
+        self._record(name, "shibboleth", outcome)
+        flow.step += 1
+        flow.csrf = secrets.token_hex(16)
+        self.reply(200, shibboleth_login_page(self._shib_action(flow), flow.csrf, login, message))

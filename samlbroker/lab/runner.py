@@ -1,0 +1,152 @@
+"""The Lab: a throwaway PKI, the AD FS look-alike IdP and the lab STS, all HTTPS on loopback.
+
+    with Lab() as lab:
+        requests.get(lab.signon_url, verify=lab.ca_file)
+
+pyspnego's NTLM acceptor finds passwords through the ``NTLM_USER_FILE`` environment variable, so a
+running Lab sets it for this process (and restores the old value when it stops). Two Labs with
+different users files in one process would share whichever file was set last.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .idp import SHIBBOLETH_PATH, SIGNON_PATH, IdPServer
+from .pki import LabPKI, create_pki
+from .users import LabUsers, load_users
+
+NTLM_USER_FILE_ENV = "NTLM_USER_FILE"
+AWS_RELYING_PARTY = "urn:amazon:webservices"
+GOVCLOUD_RELYING_PARTY = "urn:amazon:webservices:govcloud"
+
+
+class Lab:
+    """Starts and stops the lab servers; see the module docstring. Not for production, ever."""
+
+    def __init__(
+        self,
+        users_file: str | Path | None = None,
+        workdir: Path | None = None,
+        idp_port: int = 0,
+        sts_port: int = 0,
+    ) -> None:
+        self.users_file = Path(users_file) if users_file is not None else None
+        self._workdir = Path(workdir) if workdir is not None else None
+        self.idp_port = idp_port
+        self.sts_port = sts_port
+        self._tempdir: tempfile.TemporaryDirectory[str] | None = None
+        self._saved_env: str | None = None
+        self.users: LabUsers | None = None
+        self.pki: LabPKI | None = None
+        self.idp: IdPServer | None = None
+        self.sts: Any = None
+        self.ntlm_user_file: Path | None = None
+
+    # lifecycle
+
+    def start(self) -> Lab:
+        if self.idp is not None:
+            return self
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        from .sts import STSServer
+
+        self.users = load_users(self.users_file)
+        if self._workdir is None:
+            self._tempdir = tempfile.TemporaryDirectory(prefix="samlbroker-lab-")
+            self._workdir = Path(self._tempdir.name)
+        self._workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.pki = create_pki(self._workdir)
+        self.ntlm_user_file = self.users.write_ntlm_user_file(self._workdir / "ntlm-users.txt")
+        self._saved_env = os.environ.get(NTLM_USER_FILE_ENV)
+        os.environ[NTLM_USER_FILE_ENV] = str(self.ntlm_user_file)
+
+        self.idp = IdPServer(
+            self.users,
+            self.pki.signing_key_pem,
+            self.pki.signing_cert_pem,
+            ssl_context=self.pki.server_context(),
+            port=self.idp_port,
+            channel_binding_data=self.pki.tls_server_end_point(),
+        ).start()
+        providers = {arn: self.signing_cert_pem for arn in sorted(self.users.provider_arns())}
+        self.sts = STSServer(providers, ssl_context=self.pki.server_context(), port=self.sts_port).start()
+
+    def stop(self) -> None:
+        for server in (self.idp, self.sts):
+            if server is not None:
+                server.stop()
+        self.idp = self.sts = None
+        if self.ntlm_user_file is not None and os.environ.get(NTLM_USER_FILE_ENV) == str(self.ntlm_user_file):
+            if self._saved_env is None:
+                os.environ.pop(NTLM_USER_FILE_ENV, None)
+            else:
+                os.environ[NTLM_USER_FILE_ENV] = self._saved_env
+        if self._tempdir is not None:
+            self._tempdir.cleanup()
+            self._tempdir = None
+            self._workdir = None
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # where things are
+
+    def _running(self) -> IdPServer:
+        if self.idp is None:
+            raise RuntimeError("the lab is not running: call start() or use it as a context manager")
+        return self.idp
+
+    @property
+    def workdir(self) -> Path | None:
+        return self._workdir
+
+    @property
+    def idp_url(self) -> str:
+        return self._running().url
+
+    @property
+    def signon_url(self) -> str:
+        return f"{self.idp_url}{SIGNON_PATH}?loginToRp={AWS_RELYING_PARTY}"
+
+    @property
+    def govcloud_signon_url(self) -> str:
+        """The sign-on URL of the GovCloud relying party: its assertions carry the aws-us-gov roles."""
+        return f"{self.idp_url}{SIGNON_PATH}?loginToRp={GOVCLOUD_RELYING_PARTY}"
+
+    @property
+    def shibboleth_url(self) -> str:
+        return f"{self.idp_url}{SHIBBOLETH_PATH}?providerId={AWS_RELYING_PARTY}"
+
+    @property
+    def sts_url(self) -> str:
+        self._running()
+        return self.sts.url
+
+    @property
+    def ca_file(self) -> Path:
+        self._running()
+        assert self.pki is not None
+        return self.pki.ca_file
+
+    @property
+    def signing_cert_pem(self) -> str:
+        if self.pki is None:
+            raise RuntimeError("the lab is not running: call start() or use it as a context manager")
+        return self.pki.signing_cert_pem.decode("ascii")

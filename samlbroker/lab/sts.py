@@ -1,0 +1,610 @@
+"""A local AWS STS for the lab: AssumeRoleWithSAML and GetCallerIdentity, in STS's own query/XML shape.
+
+It checks an assertion the way AWS documents: the XML signature against the SAML provider's registered
+certificate, only the signed assertion read, audience and recipient, NotOnOrAfter, the role/provider pair
+among the Role attribute values, RoleSessionName, and DurationSeconds against the role's MaxSessionDuration.
+Never a production service; it binds to loopback only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import secrets
+import ssl
+import sys
+import threading
+import uuid
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from ..roles import RolePair, parse_role_value
+from .httpd import LabHandler, LabHTTPServer
+
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+AUDIENCE = "urn:amazon:webservices"
+ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
+ROLE_SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
+SESSION_DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
+# Per partition: the audiences (relying-party identifiers) and sign-in endpoints (Recipient) AWS accepts.
+_AUDIENCES = {
+    "aws": {AUDIENCE},
+    "aws-us-gov": {"urn:amazon:webservices:govcloud"},
+    "aws-cn": {"urn:amazon:webservices:cn", "urn:amazon:webservices:cn-north-1"},
+}
+_RECIPIENTS = {
+    "aws": re.compile(r"^https://([a-z]{2}(-[a-z]+)+-\d\.)?signin\.aws\.amazon\.com(:443)?/saml$"),
+    "aws-us-gov": re.compile(r"^https://signin\.amazonaws-us-gov\.com(:443)?/saml$"),
+    "aws-cn": re.compile(r"^https://signin\.amazonaws\.cn(:443)?/saml$"),
+}
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_PROVIDER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.-]{1,128}$")
+_SESSION_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{2,64}$")
+_CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/(\d{8})/([a-z0-9-]+)/sts/aws4_request")
+_NAMEID_PREFIX = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
+DEFAULT_MAX_SESSION_DURATION = 3600  # AWS's default MaxSessionDuration of a role: one hour
+MAX_ASSERTION_CHARS = 100_000
+
+
+class STSFault(Exception):
+    """One STS error answer: the HTTP status and the ``Error`` element's Type, Code and Message."""
+
+    def __init__(self, code: str, message: str, status: int = 400, kind: str = "Sender") -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.kind = kind
+
+
+@dataclass
+class STSCall:
+    """One request the lab STS answered."""
+
+    action: str
+    role_arn: str | None = None
+    principal_arn: str | None = None
+    duration: int | None = None
+    policy_arns: tuple[str, ...] = ()
+    policy: str | None = None
+    outcome: str = "ok"  # "ok" or the error code
+    access_key_id: str | None = None
+
+
+@dataclass
+class IssuedSession:
+    """What the lab STS handed out for one access key id."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: dt.datetime
+    role_arn: str
+    principal_arn: str
+    assumed_role_arn: str
+    assumed_role_id: str
+    session_name: str
+    subject: str | None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+
+    @property
+    def account_id(self) -> str:
+        return self.role_arn.split(":")[4]
+
+
+class STSServer(LabHTTPServer):
+    """The lab STS on 127.0.0.1; ``providers`` maps each saml-provider ARN to its IdP signing certificate PEM.
+
+    ``max_session_duration`` gives a role's MaxSessionDuration (role ARN -> seconds); other roles get
+    ``default_max_session_duration`` (one hour, as AWS). ``clock`` returns the aware current time.
+    """
+
+    def __init__(
+        self,
+        providers: Mapping[str, str],
+        ssl_context: ssl.SSLContext | None = None,
+        port: int = 0,
+        max_session_duration: Mapping[str, int] | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        default_max_session_duration: int = DEFAULT_MAX_SESSION_DURATION,
+        hostname: str = "localhost",
+    ) -> None:
+        super().__init__(_STSHandler, ssl_context=ssl_context, port=port, hostname=hostname)
+        self.providers: dict[str, str] = {arn: _text(pem) for arn, pem in providers.items()}
+        self.max_session_duration: dict[str, int] = dict(max_session_duration or {})
+        self.default_max_session_duration = default_max_session_duration
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.calls: list[STSCall] = []
+        self.issued: dict[str, IssuedSession] = {}
+        self._throttle = 0
+        self._state = threading.Lock()
+
+    def register_provider(self, principal_arn: str, cert_pem: str | bytes) -> None:
+        """Trust ``cert_pem`` for assertions naming ``principal_arn`` (like creating an IAM SAML provider)."""
+        self.providers[principal_arn] = _text(cert_pem)
+
+    def throttle_next(self, n: int) -> None:
+        """Answer the next ``n`` requests with Throttling."""
+        with self._state:
+            self._throttle = n
+
+    def reset(self) -> None:
+        """Forget recorded calls and pending throttling (issued credentials stay valid)."""
+        with self._state:
+            self.calls.clear()
+            self._throttle = 0
+        self.reset_counters()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet about clients that drop the connection or refuse our certificate; report the rest."""
+        if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    def calls_for(self, action: str) -> list[STSCall]:
+        with self._state:
+            return [c for c in self.calls if c.action == action]
+
+    # -- dispatch --------------------------------------------------------------------------------------
+
+    def answer(
+        self, params: Mapping[str, str], headers: Mapping[str, str], raw: tuple[str, str, bytes]
+    ) -> str:
+        """The XML reply to one request's parameters; raises :class:`STSFault` for an error answer."""
+        action = params.get("Action", "")
+        call = STSCall(action=action or "(none)")
+        if action == "AssumeRoleWithSAML":
+            call.role_arn = params.get("RoleArn")
+            call.principal_arn = params.get("PrincipalArn")
+            call.policy = params.get("Policy")
+            call.policy_arns = _member_list(params, "PolicyArns", "arn")
+        with self._state:
+            self.calls.append(call)
+            throttled = self._throttle > 0
+            if throttled:
+                self._throttle -= 1
+        try:
+            if throttled:
+                raise STSFault("Throttling", "Rate exceeded")
+            if params.get("Version") != "2011-06-15":
+                raise STSFault(
+                    "InvalidAction", "Could not find operation for version " + params.get("Version", "")
+                )
+            if action == "AssumeRoleWithSAML":
+                return self._assume_role_with_saml(params, call)
+            if action == "GetCallerIdentity":
+                return self._get_caller_identity(headers, raw, call)
+            raise STSFault("InvalidAction", f"Could not find operation {action} for version 2011-06-15")
+        except STSFault as fault:
+            call.outcome = fault.code
+            raise
+
+    # -- AssumeRoleWithSAML ----------------------------------------------------------------------------
+
+    def _assume_role_with_saml(self, params: Mapping[str, str], call: STSCall) -> str:
+        for name in ("RoleArn", "PrincipalArn", "SAMLAssertion"):
+            if not params.get(name):
+                raise STSFault(
+                    "ValidationError",
+                    f"1 validation error detected: Value null at '{_camel(name)}' "
+                    "failed to satisfy constraint: Member must not be null",
+                )
+        duration = _duration_param(params.get("DurationSeconds"))
+        call.duration = duration
+        packed = _packed_policy_size(call.policy, call.policy_arns)
+        assertion_b64 = params["SAMLAssertion"]
+        if len(assertion_b64) > MAX_ASSERTION_CHARS:
+            raise STSFault(
+                "ValidationError",
+                "1 validation error detected: Value at 'sAMLAssertion' failed to "
+                f"satisfy constraint: Member must have length less than or equal to {MAX_ASSERTION_CHARS}",
+            )
+        if not _ROLE_ARN.match(params["RoleArn"]):
+            raise STSFault("ValidationError", f"{params['RoleArn']} is not a valid role ARN")
+        if not _PROVIDER_ARN.match(params["PrincipalArn"]):
+            raise STSFault("ValidationError", f"{params['PrincipalArn']} is not a valid SAML provider ARN")
+        pair = RolePair(role_arn=params["RoleArn"], principal_arn=params["PrincipalArn"])
+
+        cert = self.providers.get(pair.principal_arn)
+        root = _parse_assertion_xml(assertion_b64)
+        if cert is None:
+            raise STSFault("InvalidIdentityToken", f"SAML provider {pair.principal_arn} does not exist")
+        assertion = _verified_assertion(root, cert)
+        now = self.clock()
+        facts = _read_assertion(assertion, now, pair.partition)
+        if pair not in facts.roles:
+            raise STSFault("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", status=403)
+        if facts.session_name is None:
+            raise STSFault("InvalidIdentityToken", "No RoleSessionName attribute in the SAML assertion")
+        if not _SESSION_NAME.match(facts.session_name):
+            raise STSFault("ValidationError", "RoleSessionName must be 2 to 64 characters of [\\w+=,.@-]")
+        ceiling = self.max_session_duration.get(pair.role_arn, self.default_max_session_duration)
+        if duration > ceiling:
+            raise STSFault(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            )
+        lifetime = min(duration, facts.session_duration) if facts.session_duration else duration
+        session = self._issue(pair, facts, now + dt.timedelta(seconds=lifetime), call)
+        return _assume_role_xml(session, facts, pair, packed)
+
+    def _issue(
+        self, pair: RolePair, facts: _AssertionFacts, expiration: dt.datetime, call: STSCall
+    ) -> IssuedSession:
+        role_path_name = pair.role_arn.split(":role/", 1)[1].rsplit("/", 1)[-1]
+        partition = pair.role_arn.split(":")[1]
+        role_id = "AROA" + base64.b32encode(hashlib.sha256(pair.role_arn.encode()).digest()).decode()[:17]
+        session = IssuedSession(
+            access_key_id="ASIA"
+            + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
+            secret_access_key=secrets.token_urlsafe(30)[:40],
+            session_token="FwoGZXIvYXdzE" + base64.b64encode(secrets.token_bytes(180)).decode(),
+            expiration=expiration.replace(microsecond=0),
+            role_arn=pair.role_arn,
+            principal_arn=pair.principal_arn,
+            assumed_role_arn=f"arn:{partition}:sts::{pair.account_id}:assumed-role/{role_path_name}/"
+            f"{facts.session_name}",
+            assumed_role_id=f"{role_id}:{facts.session_name}",
+            session_name=facts.session_name or "",
+            subject=facts.subject,
+            policy=call.policy,
+            policy_arns=call.policy_arns,
+        )
+        with self._state:
+            self.issued[session.access_key_id] = session
+        call.access_key_id = session.access_key_id
+        return session
+
+    # -- GetCallerIdentity -----------------------------------------------------------------------------
+
+    def _get_caller_identity(
+        self, headers: Mapping[str, str], raw: tuple[str, str, bytes], call: STSCall
+    ) -> str:
+        authorization = headers.get("authorization", "")
+        match = _CREDENTIAL.search(authorization)
+        if not match:
+            raise STSFault(
+                "MissingAuthenticationToken", "Request is missing Authentication Token", status=403
+            )
+        call.access_key_id = match.group(1)
+        with self._state:
+            session = self.issued.get(match.group(1))
+        if session is None or headers.get("x-amz-security-token") != session.session_token:
+            raise STSFault(
+                "InvalidClientTokenId", "The security token included in the request is invalid.", status=403
+            )
+        if not _signature_matches(session, headers, raw, match.group(3)):
+            raise STSFault(
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+                status=403,
+            )
+        if self.clock() >= session.expiration:
+            raise STSFault("ExpiredToken", "The security token included in the request is expired")
+        call.role_arn = session.role_arn
+        return (
+            f'<GetCallerIdentityResponse xmlns="{STS_NS}"><GetCallerIdentityResult>'
+            f"<Arn>{escape(session.assumed_role_arn)}</Arn><UserId>{escape(session.assumed_role_id)}</UserId>"
+            f"<Account>{session.account_id}</Account></GetCallerIdentityResult>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+        )
+
+
+class _STSHandler(LabHandler):
+    server: STSServer
+
+    def do_POST(self) -> None:
+        self._serve(self.read_body())
+
+    def do_GET(self) -> None:
+        self._serve(b"")
+
+    def _serve(self, body: bytes) -> None:
+        query = urlsplit(self.path).query
+        if urlsplit(self.path).path != "/":
+            self._fault(STSFault("UnknownOperation", "Not found", status=404))
+            return
+        fields = parse_qs(query, keep_blank_values=True)
+        ctype = self.headers.get("Content-Type", "")
+        if body and ctype.startswith("application/x-www-form-urlencoded"):
+            fields.update(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+        params = {name: values[0] for name, values in fields.items()}
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        try:
+            xml = self.server.answer(params, headers, (self.command, self.path, body))
+        except STSFault as fault:
+            self._fault(fault)
+            return
+        self.reply(200, xml, content_type="text/xml")
+
+    def _fault(self, fault: STSFault) -> None:
+        xml = (
+            f'<ErrorResponse xmlns="{STS_NS}"><Error><Type>{fault.kind}</Type>'
+            f"<Code>{escape(fault.code)}</Code><Message>{escape(fault.message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        )
+        self.reply(fault.status, xml, content_type="text/xml")
+
+
+# -- assertion checks ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _AssertionFacts:
+    issuer: str
+    subject: str | None
+    subject_type: str
+    recipient: str
+    roles: set[RolePair]
+    session_name: str | None
+    session_duration: int | None
+
+
+def _parse_assertion_xml(assertion_b64: str) -> etree._Element:
+    """Base64, then XML with no DTD, no entities and no network; anything else is an InvalidIdentityToken."""
+    try:
+        data = base64.b64decode(assertion_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise STSFault(
+            "InvalidIdentityToken", "Invalid base64 SAMLResponse (Service: AWSSecurityTokenService)"
+        ) from None
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
+    try:
+        tree = etree.fromstring(data, parser).getroottree()
+    except etree.XMLSyntaxError:
+        raise STSFault("InvalidIdentityToken", "Response is not a valid SAML XML document") from None
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise STSFault("InvalidIdentityToken", "Response is not a valid SAML XML document (DTD not allowed)")
+    root = tree.getroot()
+    if root.tag != f"{{{SAMLP}}}Response":
+        raise STSFault("InvalidIdentityToken", "Response is not a SAML 2.0 protocol Response")
+    status = root.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode")
+    if status is None or status.get("Value") != "urn:oasis:names:tc:SAML:2.0:status:Success":
+        raise STSFault("InvalidIdentityToken", "Response status is not Success")
+    return root
+
+
+def _verified_assertion(root: etree._Element, cert_pem: str) -> etree._Element:
+    """The one Assertion covered by a signature that verifies against ``cert_pem`` (Response or Assertion)."""
+    from signxml import InvalidInput, InvalidSignature, SignatureConfiguration, XMLVerifier
+
+    assertions = root.findall(f"{{{SAML}}}Assertion")
+    if len(assertions) != 1:
+        raise STSFault("InvalidIdentityToken", "Response must contain exactly one Assertion")
+    locations = []
+    if root.find(f"{{{DS}}}Signature") is not None:
+        locations.append("./")
+    if assertions[0].find(f"{{{DS}}}Signature") is not None:
+        locations.append(f"./{{{SAML}}}Assertion/")
+    if not locations:
+        raise STSFault("InvalidIdentityToken", "Response is not signed")
+    signed: etree._Element | None = None
+    for location in locations:
+        try:
+            result = XMLVerifier().verify(
+                root, x509_cert=cert_pem, expect_config=SignatureConfiguration(location=location)
+            )
+        except (InvalidSignature, InvalidInput, ValueError) as exc:
+            raise STSFault(
+                "InvalidIdentityToken", f"Response signature invalid: {type(exc).__name__}"
+            ) from None
+        element = result.signed_xml  # type: ignore[union-attr]
+        if element.tag == f"{{{SAMLP}}}Response":
+            inner = element.findall(f"{{{SAML}}}Assertion")
+            element = inner[0] if len(inner) == 1 else None
+        if element is None or element.tag != f"{{{SAML}}}Assertion":
+            raise STSFault("InvalidIdentityToken", "The signature does not cover the Assertion")
+        signed = signed if signed is not None else element
+    assert signed is not None
+    return signed
+
+
+def _read_assertion(assertion: etree._Element, now: dt.datetime, partition: str) -> _AssertionFacts:
+    ns = {"saml": SAML}
+    path = "saml:Conditions/saml:AudienceRestriction/saml:Audience"
+    audiences = {(a.text or "").strip() for a in assertion.iterfind(path, ns)}
+    wanted = _AUDIENCES.get(partition, {AUDIENCE})
+    if not audiences & wanted:
+        raise STSFault("IDPRejectedClaim", "Audience does not match " + " or ".join(sorted(wanted)))
+    confirmation = assertion.find("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", ns)
+    recipient = (confirmation.get("Recipient") if confirmation is not None else None) or ""
+    if not _RECIPIENTS.get(partition, _RECIPIENTS["aws"]).match(recipient):
+        raise STSFault("IDPRejectedClaim", f"Recipient is not a valid AWS sign-in endpoint for {partition}")
+
+    conditions = assertion.find("saml:Conditions", ns)
+    limits = [e.get("NotOnOrAfter") for e in (conditions, confirmation) if e is not None]
+    for limit in filter(None, limits):
+        if now >= _instant(limit):
+            raise STSFault("ExpiredTokenException", "Token must be redeemed before its NotOnOrAfter time")
+    not_before = conditions.get("NotBefore") if conditions is not None else None
+    if not_before and now + dt.timedelta(minutes=5) < _instant(not_before):
+        raise STSFault("InvalidIdentityToken", "The SAML assertion is not yet valid (NotBefore)")
+
+    attributes: dict[str, list[str]] = {}
+    for attribute in assertion.iterfind("saml:AttributeStatement/saml:Attribute", ns):
+        values = [(v.text or "").strip() for v in attribute.iterfind("saml:AttributeValue", ns)]
+        attributes.setdefault(attribute.get("Name", ""), []).extend(values)
+    roles = {pair for pair in map(parse_role_value, attributes.get(ROLE_ATTRIBUTE, [])) if pair is not None}
+    names = attributes.get(ROLE_SESSION_NAME_ATTRIBUTE) or [None]
+    session_duration = None
+    if attributes.get(SESSION_DURATION_ATTRIBUTE):
+        try:
+            session_duration = int(attributes[SESSION_DURATION_ATTRIBUTE][0])
+        except ValueError:
+            raise STSFault("InvalidIdentityToken", "SessionDuration attribute is not a number") from None
+        if not 900 <= session_duration <= 43200:
+            raise STSFault("InvalidIdentityToken", "SessionDuration attribute must be between 900 and 43200")
+    name_id = assertion.find("saml:Subject/saml:NameID", ns)
+    fmt = (name_id.get("Format") if name_id is not None else None) or "transient"
+    issuer = assertion.find("saml:Issuer", ns)
+    return _AssertionFacts(
+        issuer=(issuer.text or "").strip() if issuer is not None else "",
+        subject=(name_id.text or "").strip() if name_id is not None else None,
+        subject_type=fmt[len(_NAMEID_PREFIX) :] if fmt.startswith(_NAMEID_PREFIX) else fmt,
+        recipient=recipient,
+        roles=roles,
+        session_name=names[0],
+        session_duration=session_duration,
+    )
+
+
+def _assume_role_xml(
+    session: IssuedSession, facts: _AssertionFacts, pair: RolePair, packed: int | None
+) -> str:
+    provider_name = pair.principal_arn.split(":saml-provider/", 1)[-1]
+    qualifier = base64.b64encode(
+        hashlib.sha1(
+            (facts.issuer + pair.account_id + "/" + provider_name).encode(), usedforsecurity=False
+        ).digest()
+    ).decode()
+    expiration = session.expiration.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    packed_xml = f"<PackedPolicySize>{packed}</PackedPolicySize>" if packed is not None else ""
+    return (
+        f'<AssumeRoleWithSAMLResponse xmlns="{STS_NS}"><AssumeRoleWithSAMLResult>'
+        f"<Issuer>{escape(facts.issuer)}</Issuer>"
+        f"<AssumedRoleUser><Arn>{escape(session.assumed_role_arn)}</Arn>"
+        f"<AssumedRoleId>{escape(session.assumed_role_id)}</AssumedRoleId></AssumedRoleUser>"
+        f"<Credentials><AccessKeyId>{session.access_key_id}</AccessKeyId>"
+        f"<SecretAccessKey>{session.secret_access_key}</SecretAccessKey>"
+        f"<SessionToken>{session.session_token}</SessionToken><Expiration>{expiration}</Expiration></Credentials>"
+        f"<Audience>{escape(facts.recipient)}</Audience><SubjectType>{escape(facts.subject_type)}</SubjectType>"
+        f"{packed_xml}<NameQualifier>{qualifier}</NameQualifier>"
+        f"<Subject>{escape(facts.subject or '')}</Subject>"
+        f"</AssumeRoleWithSAMLResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        f"</AssumeRoleWithSAMLResponse>"
+    )
+
+
+# -- small parsing helpers -----------------------------------------------------------------------------
+
+
+def _duration_param(value: str | None) -> int:
+    if value is None or value == "":
+        return 3600
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise STSFault("ValidationError", f"Value '{value}' at 'durationSeconds' is not a number") from None
+    if seconds < 900:
+        raise STSFault(
+            "ValidationError",
+            f"1 validation error detected: Value '{seconds}' at 'durationSeconds' "
+            "failed to satisfy constraint: Member must have value greater than or equal to 900",
+        )
+    if seconds > 43200:
+        raise STSFault(
+            "ValidationError",
+            f"1 validation error detected: Value '{seconds}' at 'durationSeconds' "
+            "failed to satisfy constraint: Member must have value less than or equal to 43200",
+        )
+    return seconds
+
+
+def _packed_policy_size(policy: str | None, policy_arns: tuple[str, ...]) -> int | None:
+    """A stand-in for AWS's PackedPolicySize (percent of the packed limit); None when no policy is passed."""
+    if policy is None and not policy_arns:
+        return None
+    if len(policy_arns) > 10:
+        raise STSFault(
+            "ValidationError",
+            "1 validation error detected: Value at 'policyArns' failed to satisfy "
+            "constraint: Member must have length less than or equal to 10",
+        )
+    if policy is not None:
+        if len(policy) > 2048:
+            raise STSFault(
+                "ValidationError",
+                "1 validation error detected: Value at 'policy' failed to satisfy "
+                "constraint: Member must have length less than or equal to 2048",
+            )
+        try:
+            document = json.loads(policy)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            raise STSFault("MalformedPolicyDocument", "The policy is not in the valid JSON format.")
+    blob = ((policy or "") + "".join(policy_arns)).encode()
+    percent = math.ceil(100 * len(zlib.compress(blob, 9)) / 2048)
+    if percent > 100:
+        raise STSFault(
+            "PackedPolicyTooLarge", f"Packed size of the session policies is {percent}% of the limit"
+        )
+    return percent
+
+
+def _member_list(params: Mapping[str, str], name: str, key: str) -> tuple[str, ...]:
+    found = []
+    for param, value in params.items():
+        match = re.fullmatch(rf"{name}\.member\.(\d+)\.{key}", param)
+        if match:
+            found.append((int(match.group(1)), value))
+    return tuple(value for _, value in sorted(found))
+
+
+def _instant(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise STSFault("InvalidIdentityToken", "Invalid timestamp in the SAML assertion") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _camel(name: str) -> str:
+    return "sAMLAssertion" if name == "SAMLAssertion" else name[0].lower() + name[1:]
+
+
+def _text(pem: str | bytes) -> str:
+    return pem.decode("ascii") if isinstance(pem, bytes) else pem
+
+
+def _signature_matches(
+    session: IssuedSession, headers: Mapping[str, str], raw: tuple[str, str, bytes], region: str
+) -> bool:
+    """Recompute the request's SigV4 signature with the issued secret (botocore's signer, lab only)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotoCredentials
+
+    authorization = headers.get("authorization", "")
+    signed = re.search(r"SignedHeaders=([^,\s]+)", authorization)
+    signature = re.search(r"Signature=([0-9a-f]+)", authorization)
+    amz_date = headers.get("x-amz-date")
+    if not (signed and signature and amz_date):
+        return False
+    method, path, body = raw
+    names = signed.group(1).split(";")
+    request = AWSRequest(
+        method=method,
+        url=f"https://{headers.get('host', 'localhost')}{path}",
+        data=body,
+        headers={name: headers.get(name, "") for name in names},
+    )
+    try:
+        request.context["timestamp"] = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").strftime(
+            "%Y%m%dT%H%M%SZ"
+        )
+    except ValueError:
+        return False
+    signer = SigV4Auth(
+        BotoCredentials(session.access_key_id, session.secret_access_key, session.session_token),
+        "sts",
+        region,
+    )
+    canonical = signer.canonical_request(request)
+    expected = signer.signature(signer.string_to_sign(request, canonical), request)
+    return secrets.compare_digest(expected, signature.group(1))

@@ -1,0 +1,101 @@
+"""NTLM, Negotiate and Digest sign-ons through the lab's /adfs/ls/wia, over real sockets."""
+
+from __future__ import annotations
+
+import pytest
+
+from samlbroker import SAMLAuthenticationController, UserCredentials
+from samlbroker.errors import AuthenticationFailedError, ConfigError, DependencyMissingError
+
+
+def _controller(lab: object) -> SAMLAuthenticationController:
+    return SAMLAuthenticationController(verify=str(lab.ca_file))  # type: ignore[attr-defined]
+
+
+def _alice(password) -> UserCredentials:  # noqa: ANN001
+    return UserCredentials("LAB\\alice", password("alice"))
+
+
+def test_ntlm_login_takes_five_requests_on_one_connection(lab, idp, password) -> None:  # noqa: ANN001
+    controller = _controller(lab)
+    assertion = controller.get_saml_assertion(lab.signon_url, _alice(password), "ntlm")
+    assert set(assertion.roles) == {"111122223333:Developer", "444455556666:Developer", "ReadOnly"}
+    stats = idp.stats()
+    assert (stats["requests"], stats["connections"]) == (5, 1)
+    assert [e["mechanism"] for e in stats["events"] if e["outcome"] == "success"] == ["ntlm"]
+    assert controller.last_mechanism == "ntlm"
+
+
+def test_wrong_ntlm_password_fails_once_and_is_not_retried(lab, idp, password) -> None:  # noqa: ANN001
+    wrong = "not-" + password("alice")
+    with pytest.raises(AuthenticationFailedError) as failure:
+        _controller(lab).get_saml_assertion(lab.signon_url, UserCredentials("LAB\\alice", wrong), "ntlm")
+    assert "LAB\\alice" in str(failure.value)
+    assert wrong not in str(failure.value)
+    assert idp.stats()["failed_attempts"] == {"alice": 1}
+
+
+def test_unknown_ntlm_user_is_refused(lab, idp) -> None:  # noqa: ANN001
+    with pytest.raises(AuthenticationFailedError):
+        _controller(lab).get_saml_assertion(lab.signon_url, UserCredentials("LAB\\mallory", "x"), "ntlm")
+
+
+def test_disabled_account_is_refused_with_a_right_password(lab, idp, password) -> None:  # noqa: ANN001
+    carol = UserCredentials("LAB\\carol", password("carol"))
+    with pytest.raises(AuthenticationFailedError):
+        _controller(lab).get_saml_assertion(lab.signon_url, carol, "ntlm")
+    assert not [e for e in idp.stats()["events"] if e["outcome"] == "success"]
+
+
+def test_negotiate_falls_back_to_ntlm_without_kerberos(lab, idp, password) -> None:  # noqa: ANN001
+    controller = _controller(lab)
+    assertion = controller.get_saml_assertion(lab.signon_url, _alice(password), "negotiate")
+    assert "ReadOnly" in assertion.roles
+    assert controller.last_mechanism == "ntlm"
+    events = [e for e in idp.stats()["events"] if e["outcome"] == "success"]
+    assert [(e["scheme"].lower(), e["mechanism"]) for e in events] == [("negotiate", "ntlm")]
+    assert idp.stats()["connections"] == 1
+
+
+def test_wrong_negotiate_password_fails_once(lab, idp, password) -> None:  # noqa: ANN001
+    with pytest.raises(AuthenticationFailedError):
+        _controller(lab).get_saml_assertion(lab.signon_url, UserCredentials("LAB\\bob", "wrong"), "negotiate")
+    assert idp.stats()["failed_attempts"] == {"bob": 1}
+
+
+def test_digest_login_and_wrong_password(lab, idp, password) -> None:  # noqa: ANN001
+    bob = UserCredentials("bob", password("bob"))
+    assertion = _controller(lab).get_saml_assertion(lab.signon_url, bob, "digest")
+    assert list(assertion.roles) == ["ReadOnly"]
+    with pytest.raises(AuthenticationFailedError):
+        _controller(lab).get_saml_assertion(lab.signon_url, UserCredentials("bob", "wrong"), "digest")
+    assert idp.stats()["failed_attempts"] == {"bob": 1}
+
+
+def test_digest_without_credentials_says_it_needs_them(lab) -> None:  # noqa: ANN001
+    with pytest.raises(AuthenticationFailedError, match="needs a user name and password"):
+        _controller(lab).get_saml_assertion(lab.signon_url, None, "digest")
+
+
+def test_session_cookie_from_wia_is_what_the_signon_page_accepts(lab, idp, password) -> None:  # noqa: ANN001
+    _controller(lab).get_saml_assertion(lab.signon_url, _alice(password), "ntlm")
+    paths = [e["path"] for e in idp.stats()["events"]]
+    assert any(p.startswith("/adfs/ls/wia") for p in paths)
+    assert idp.stats()["sessions"] == 1
+
+
+def test_kerberos_without_its_extra_names_the_install_command(lab) -> None:  # noqa: ANN001
+    pytest.importorskip("spnego")
+    try:
+        import gssapi  # noqa: F401
+
+        pytest.skip("gssapi is installed: the Kerberos tests cover this path")
+    except ImportError:
+        pass
+    with pytest.raises(DependencyMissingError, match=r"pip install 'samlbroker\[kerberos\]'"):
+        _controller(lab).get_saml_assertion(lab.signon_url, None, "kerberos")
+
+
+def test_unknown_auth_type_lists_the_known_ones(lab) -> None:  # noqa: ANN001
+    with pytest.raises(ConfigError, match="unknown authenticator 'basic'.*ntlm"):
+        _controller(lab).get_saml_assertion(lab.signon_url, None, "basic")

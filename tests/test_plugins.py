@@ -1,0 +1,81 @@
+"""Third parties add IdPs through entry points: the Shibboleth plugin, installed from outside, logs in."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from samlbroker.plugins import AUTHENTICATORS, PARSERS, available
+
+REPO = Path(__file__).resolve().parents[1]
+PLUGIN = REPO / "plugins" / "samlbroker-shibboleth"
+
+
+def test_builtins_are_registered_as_entry_points() -> None:
+    assert {"ntlm", "negotiate", "kerberos", "digest", "forms"} <= set(available(AUTHENTICATORS))
+    assert "adfs" in available(PARSERS)
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plugin pip-installed into a folder of its own, as a user would install it."""
+    target = tmp_path_factory.mktemp("plugin-site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target",
+         str(target), str(PLUGIN)],
+        check=True, capture_output=True, timeout=300,
+    )
+    return target
+
+
+def _login(env: dict[str, str], lab, password, *extra: str) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
+    return subprocess.run(
+        [sys.executable, "-m", "samlbroker", "login", "--endpoint-url", lab.shibboleth_url, "--auth-type",
+         "shibboleth", "--ca-bundle", str(lab.ca_file), "--user", "alice", "--password-stdin",
+         "--role", "ReadOnly", *extra],
+        input=password("alice"), capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+
+
+def test_installed_plugin_logs_in_to_the_shibboleth_page(lab, cli_env, plugin_site, password, idp) -> None:  # noqa: ANN001
+    env = {**cli_env, "PYTHONPATH": f"{plugin_site}:{REPO}"}
+    result = _login(env, lab, password)
+    assert result.returncode == 0, result.stderr
+    assert "arn:aws:iam::111122223333:role/ReadOnly" in result.stderr
+    assert any(e["path"].startswith("/idp/") and e["outcome"] == "success" for e in idp.stats()["events"])
+
+
+def test_without_the_plugin_the_type_is_unknown(lab, cli_env, password) -> None:  # noqa: ANN001
+    result = _login(cli_env, lab, password)
+    assert result.returncode == 1
+    assert "unknown authenticator 'shibboleth'" in result.stderr
+
+
+def test_plugin_uses_only_the_public_api() -> None:
+    source = (PLUGIN / "samlbroker_shibboleth" / "__init__.py").read_text()
+    imported = {
+        node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert {m for m in imported if m.startswith("samlbroker")} <= {
+        "samlbroker.authenticators.base", "samlbroker.authenticators.html", "samlbroker.errors",
+        "samlbroker.identity",
+    }
+
+
+def test_the_product_never_imports_the_lab() -> None:
+    offenders = []
+    for path in (REPO / "samlbroker").rglob("*.py"):
+        relative = path.relative_to(REPO / "samlbroker")
+        if relative.parts[0] == "lab" or relative == Path("cli/lab.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            if any("lab" in name.split(".") for name in names):
+                offenders.append(str(relative))
+    assert offenders == []
