@@ -281,11 +281,10 @@ def _signed_assertion(response: etree._Element, certs: list[str]) -> etree._Elem
     for location in locations:
         config = SignatureConfiguration(location=location, expect_references=1)
         for cert in certs:
+            # signxml, lxml schema and cryptography errors all mean "does not verify": try the next.
             try:
                 result = XMLVerifier().verify(response, x509_cert=cert, expect_config=config)
-            except (
-                Exception
-            ) as exc:  # signxml, lxml schema and cryptography errors all mean "does not verify"
+            except Exception as exc:
                 reason = (str(exc).splitlines() or [""])[0].strip().rstrip(":").strip() or type(exc).__name__
                 continue
             return _assertion_in(result.signed_xml)  # type: ignore[attr-defined]

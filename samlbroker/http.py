@@ -48,8 +48,15 @@ class BrokerSession(requests.Session):
         scheme = (request.headers.get("Authorization") or "").split(" ", 1)[0]
         auth = f" [{scheme}]" if scheme else ""
         parts = urlsplit(response.url)
-        log.info("%s %s://%s%s%s -> %s", request.method, parts.scheme, parts.netloc, parts.path, auth,
-                 response.status_code)
+        log.info(
+            "%s %s://%s%s%s -> %s",
+            request.method,
+            parts.scheme,
+            parts.netloc,
+            parts.path,
+            auth,
+            response.status_code,
+        )
         return response
 
 
@@ -57,8 +64,10 @@ def describe_request_error(exc: requests.RequestException, url: str) -> str:
     """A one-line, secret-free reason for a failed request."""
     host = urlsplit(url).netloc or url
     if isinstance(exc, requests.exceptions.SSLError):
-        return (f"the TLS certificate of {host} is not trusted ({_innermost(exc)}); "
-                "set ca_bundle on the endpoint or REQUESTS_CA_BUNDLE")
+        return (
+            f"the TLS certificate of {host} is not trusted ({_innermost(exc)}); "
+            "set ca_bundle on the endpoint or REQUESTS_CA_BUNDLE"
+        )
     if isinstance(exc, requests.exceptions.ProxyError):
         return f"the proxy refused the connection to {host}: {_innermost(exc)}"
     if isinstance(exc, requests.exceptions.Timeout):

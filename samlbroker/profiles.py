@@ -38,7 +38,9 @@ class Endpoint:
         try:
             return path.read_text()
         except OSError as exc:
-            raise ConfigError(f"cannot read trusted_certs {path} of endpoint {self.name!r}: {exc.strerror}") from None
+            raise ConfigError(
+                f"cannot read trusted_certs {path} of endpoint {self.name!r}: {exc.strerror}"
+            ) from None
 
 
 @dataclass(frozen=True)

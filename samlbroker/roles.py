@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from .errors import NoRolesError, RoleNotFoundError
 
-_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):(?P<kind>role|saml-provider)/(?P<rest>.+)$")
+_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):(?P<kind>role|saml-provider)/(?P<rest>.+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,9 @@ def parse_role_value(value: str) -> RolePair | None:
     return RolePair(role_arn=kinds["role"], principal_arn=kinds["saml-provider"])
 
 
-def friendly_names(pairs: Iterable[RolePair], account_names: Mapping[str, str] | None = None) -> dict[str, RolePair]:
+def friendly_names(
+    pairs: Iterable[RolePair], account_names: Mapping[str, str] | None = None
+) -> dict[str, RolePair]:
     """Key each pair by its role name, or ``account:role`` when two accounts share that name.
 
     ``account_names`` (account id -> alias) replaces the id in the qualified form when given.

@@ -178,8 +178,8 @@ class STSClient:
     ``endpoint_url`` wins over everything; without it botocore's own settings apply
     (``AWS_ENDPOINT_URL_STS``, ``AWS_ENDPOINT_URL``, the config file's ``endpoint_url``,
     ``AWS_STS_REGIONAL_ENDPOINTS``). ``verify`` is True (botocore's trust store, ``AWS_CA_BUNDLE`` honoured)
-    or a CA bundle path; ``timeout`` bounds connecting and each read; ``max_attempts`` bounds retries of
-    throttling and transient errors (botocore standard mode).
+    or a CA bundle path; ``timeout`` bounds connecting and each read; ``max_attempts`` is the total number of
+    tries, the first included, for throttling and transient errors (botocore standard retry mode).
     """
 
     def __init__(

@@ -2,40 +2,39 @@
 
 from __future__ import annotations
 
-import select
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from samlbroker import SAMLAuthenticationController, UserCredentials
 from samlbroker.errors import IdPUnreachableError
+from samlbroker.lab.proxy import ConnectProxy
 
 
 @pytest.fixture
-def bob(password) -> UserCredentials:  # noqa: ANN001
+def bob(password) -> UserCredentials:
     return UserCredentials("LAB\\bob", password("bob"))
 
 
-def test_ca_bundle_wins_over_requests_ca_bundle(lab, bob, monkeypatch) -> None:  # noqa: ANN001
+def test_ca_bundle_wins_over_requests_ca_bundle(lab, bob, monkeypatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
     controller = SAMLAuthenticationController(verify=str(lab.ca_file))
     assert list(controller.get_saml_assertion(lab.signon_url, bob, "forms").roles) == ["ReadOnly"]
 
 
-def test_requests_ca_bundle_is_honoured_when_verify_is_true(lab, bob, monkeypatch) -> None:  # noqa: ANN001
+def test_requests_ca_bundle_is_honoured_when_verify_is_true(lab, bob, monkeypatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(lab.ca_file))
     assert SAMLAuthenticationController().get_saml_assertion(lab.signon_url, bob, "forms").roles
 
 
-def test_untrusted_certificate_is_a_clear_error(lab, bob, monkeypatch) -> None:  # noqa: ANN001
+def test_untrusted_certificate_is_a_clear_error(lab, bob, monkeypatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    with pytest.raises(IdPUnreachableError, match="TLS certificate of localhost:.* is not trusted"):
+    with pytest.raises(IdPUnreachableError, match=r"TLS certificate of localhost:.* is not trusted"):
         SAMLAuthenticationController().get_saml_assertion(lab.signon_url, bob, "ntlm")
 
 
-def test_connection_refused_is_a_clear_error(bob) -> None:  # noqa: ANN001
+def test_connection_refused_is_a_clear_error(bob) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -43,60 +42,13 @@ def test_connection_refused_is_a_clear_error(bob) -> None:  # noqa: ANN001
         SAMLAuthenticationController().get_saml_assertion(f"https://127.0.0.1:{port}/adfs/ls/", bob, "forms")
 
 
-def test_a_silent_idp_hits_the_request_timeout(bob) -> None:  # noqa: ANN001
+def test_a_silent_idp_hits_the_request_timeout(bob) -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         url = f"http://127.0.0.1:{server.getsockname()[1]}/adfs/ls/"
         with pytest.raises(IdPUnreachableError, match="did not answer in time"):
             SAMLAuthenticationController(timeout=0.3).get_saml_assertion(url, bob, "forms")
-
-
-class ConnectProxy:
-    """A tiny HTTPS (CONNECT) proxy on loopback that counts the tunnels it opened."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.tunnels: list[str] = []
-        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
-
-    def _tunnel(self, client: socket.socket) -> None:
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = client.recv(4096)
-            if not chunk:
-                return
-            head += chunk
-        target = head.split(b" ", 2)[1].decode()
-        host, port = target.rsplit(":", 1)
-        assert host in ("localhost", "127.0.0.1")
-        self.tunnels.append(target)
-        upstream = socket.create_connection(("127.0.0.1", int(port)))
-        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        sockets = [client, upstream]
-        while True:
-            ready, _, _ = select.select(sockets, [], [], 10)
-            if not ready:
-                break
-            for sock in ready:
-                data = sock.recv(65536)
-                if not data:
-                    client.close()
-                    upstream.close()
-                    return
-                (upstream if sock is client else client).sendall(data)
-
-    def close(self) -> None:
-        self.server.close()
 
 
 @pytest.fixture
@@ -106,15 +58,17 @@ def proxy() -> Iterator[ConnectProxy]:
     running.close()
 
 
-def test_explicit_proxy_carries_the_whole_ntlm_login(lab, bob, proxy, monkeypatch) -> None:  # noqa: ANN001
+def test_explicit_proxy_carries_the_whole_ntlm_login(lab, bob, proxy, monkeypatch) -> None:
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     controller = SAMLAuthenticationController(proxies=proxy.url, verify=str(lab.ca_file))
     assert controller.get_saml_assertion(lab.signon_url, bob, "ntlm").roles
-    assert proxy.tunnels and all(t.endswith(lab.signon_url.split(":")[2].split("/")[0]) for t in proxy.tunnels)
+    assert proxy.tunnels and all(
+        t.endswith(lab.signon_url.split(":")[2].split("/")[0]) for t in proxy.tunnels
+    )
 
 
-def test_https_proxy_variable_is_honoured_and_no_proxy_bypasses_it(lab, bob, proxy, monkeypatch) -> None:  # noqa: ANN001
+def test_https_proxy_variable_is_honoured_and_no_proxy_bypasses_it(lab, bob, proxy, monkeypatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", proxy.url)
     monkeypatch.setenv("NO_PROXY", "")
     monkeypatch.delenv("no_proxy", raising=False)

@@ -25,23 +25,55 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The plugin pip-installed into a folder of its own, as a user would install it."""
     target = tmp_path_factory.mktemp("plugin-site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target",
-         str(target), str(PLUGIN)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(PLUGIN),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return target
 
 
-def _login(env: dict[str, str], lab, password, *extra: str) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
+def _login(env: dict[str, str], lab, password, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "samlbroker", "login", "--endpoint-url", lab.shibboleth_url, "--auth-type",
-         "shibboleth", "--ca-bundle", str(lab.ca_file), "--user", "alice", "--password-stdin",
-         "--role", "ReadOnly", *extra],
-        input=password("alice"), capture_output=True, text=True, env=env, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "samlbroker",
+            "login",
+            "--endpoint-url",
+            lab.shibboleth_url,
+            "--auth-type",
+            "shibboleth",
+            "--ca-bundle",
+            str(lab.ca_file),
+            "--user",
+            "alice",
+            "--password-stdin",
+            "--role",
+            "ReadOnly",
+            *extra,
+        ],
+        input=password("alice"),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
-def test_installed_plugin_logs_in_to_the_shibboleth_page(lab, cli_env, plugin_site, password, idp) -> None:  # noqa: ANN001
+def test_installed_plugin_logs_in_to_the_shibboleth_page(lab, cli_env, plugin_site, password, idp) -> None:
     env = {**cli_env, "PYTHONPATH": f"{plugin_site}:{REPO}"}
     result = _login(env, lab, password)
     assert result.returncode == 0, result.stderr
@@ -49,7 +81,7 @@ def test_installed_plugin_logs_in_to_the_shibboleth_page(lab, cli_env, plugin_si
     assert any(e["path"].startswith("/idp/") and e["outcome"] == "success" for e in idp.stats()["events"])
 
 
-def test_without_the_plugin_the_type_is_unknown(lab, cli_env, password) -> None:  # noqa: ANN001
+def test_without_the_plugin_the_type_is_unknown(lab, cli_env, password) -> None:
     result = _login(cli_env, lab, password)
     assert result.returncode == 1
     assert "unknown authenticator 'shibboleth'" in result.stderr
@@ -58,10 +90,14 @@ def test_without_the_plugin_the_type_is_unknown(lab, cli_env, password) -> None:
 def test_plugin_uses_only_the_public_api() -> None:
     source = (PLUGIN / "samlbroker_shibboleth" / "__init__.py").read_text()
     imported = {
-        node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom) and node.module
+        node.module
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module
     }
     assert {m for m in imported if m.startswith("samlbroker")} <= {
-        "samlbroker.authenticators.base", "samlbroker.authenticators.html", "samlbroker.errors",
+        "samlbroker.authenticators.base",
+        "samlbroker.authenticators.html",
+        "samlbroker.errors",
         "samlbroker.identity",
     }
 

@@ -54,3 +54,10 @@ def test_malformed_config_names_path_and_line(tmp_path: Path) -> None:
     path.write_text("[profile dev]\nsaml_endpoint = corp\n  [broken\nkey value without equals\n")
     with pytest.raises(ConfigError, match=r"config, line \d+ is malformed"):
         load_profile("dev", path)
+
+
+def test_the_shipped_example_config_reads_cleanly() -> None:
+    example = Path(__file__).resolve().parents[1] / "config" / "aws-config.example"
+    assert load_profile("dev", example).endpoint.auth_type == "negotiate"
+    assert load_profile("prod-readonly", example).user == "CORP\\alice"
+    assert load_profile("lab", example).endpoint.ca_bundle == "/tmp/samlbroker-lab/lab-ca.pem"

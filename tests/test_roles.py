@@ -27,8 +27,10 @@ def test_values_that_are_not_a_role_pair_are_refused(value: str) -> None:
 
 
 def test_role_with_path_gives_its_bare_name_and_partition() -> None:
-    pair = RolePair("arn:aws-us-gov:iam::123456789012:role/team/ops/Admin",
-                    "arn:aws-us-gov:iam::123456789012:saml-provider/ADFS")
+    pair = RolePair(
+        "arn:aws-us-gov:iam::123456789012:role/team/ops/Admin",
+        "arn:aws-us-gov:iam::123456789012:saml-provider/ADFS",
+    )
     assert (pair.role_name, pair.account_id, pair.partition) == ("Admin", "123456789012", "aws-us-gov")
 
 
@@ -52,7 +54,7 @@ def test_unknown_role_and_ambiguous_choice_list_the_choices() -> None:
     a = RolePair(ROLE, PROVIDER)
     b = RolePair("arn:aws:iam::111122223333:role/Ops", PROVIDER)
     roles = friendly_names([a, b])
-    with pytest.raises(RoleNotFoundError, match="Dev, Ops|Ops, Dev") as missing:
+    with pytest.raises(RoleNotFoundError, match=r"Dev, Ops|Ops, Dev") as missing:
         choose_role(roles, "Admin")
     assert set(missing.value.choices) == {"Dev", "Ops"}
     with pytest.raises(RoleNotFoundError, match="2 roles"):

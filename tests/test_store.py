@@ -15,7 +15,9 @@ from samlbroker.errors import ConfigError
 from samlbroker.store import replace_section, write_credentials
 from samlbroker.sts import Credentials
 
-CREDS = Credentials("ASIAEXAMPLE", "secret/key", "token==", datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+CREDS = Credentials(
+    "ASIAEXAMPLE", "secret/key", "token==", datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+)
 
 
 def test_new_section_is_appended_and_the_rest_kept() -> None:
@@ -28,7 +30,10 @@ def test_new_section_is_appended_and_the_rest_kept() -> None:
 def test_existing_keys_change_in_place_and_comments_and_other_keys_stay() -> None:
     text = "[dev]\n# keep me\naws_access_key_id = OLD\nregion_hint = x\n\n[other]\nk = v\n"
     out = replace_section(text, "dev", {"aws_access_key_id": "NEW", "aws_session_token": "T"})
-    assert out == "[dev]\n# keep me\naws_access_key_id = NEW\nregion_hint = x\naws_session_token = T\n\n[other]\nk = v\n"
+    assert (
+        out
+        == "[dev]\n# keep me\naws_access_key_id = NEW\nregion_hint = x\naws_session_token = T\n\n[other]\nk = v\n"
+    )
 
 
 def test_crlf_files_stay_crlf() -> None:

@@ -58,9 +58,9 @@ class SpnegoAuth(AuthBase):
         return self._handshake(response, kwargs)
 
     def _new_context(self, response: requests.Response) -> Any:
-        import spnego
-
         from urllib.parse import urlsplit
+
+        import spnego
 
         flags = spnego.ContextReq.default
         if not self.mutual:
@@ -104,7 +104,9 @@ class SpnegoAuth(AuthBase):
             if self.mutual and not context.complete:
                 from ..errors import AuthenticationFailedError
 
-                raise AuthenticationFailedError("the IdP did not prove its identity (mutual authentication failed)")
+                raise AuthenticationFailedError(
+                    "the IdP did not prove its identity (mutual authentication failed)"
+                )
         self.mechanism = getattr(context, "negotiated_protocol", None) or self.protocol
         log.info("negotiated mechanism: %s", self.mechanism)
         response.history = history + response.history

@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.set_defaults(run=run_demo)
 
 
-def _start_lab(args: argparse.Namespace):  # noqa: ANN202 - the lab's type stays out of the product's imports
+def _start_lab(args: argparse.Namespace):
     try:
         from ..lab.runner import Lab
     except ImportError as exc:
@@ -82,14 +82,13 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         say(f"lab IdP at {lab.idp_url}, STS at {lab.sts_url}, CA {lab.ca_file}")
         user = lab.users[args.user]
-        cert_file = Path(lab.workdir) / "idp-signing-cert.pem"
-        cert_file.write_text(lab.signing_cert_pem)
+        cert_file = lab.pki.signing_cert_file
         # The lab's STS stands in for AWS's: point botocore at it the standard way.
         os.environ["AWS_ENDPOINT_URL_STS"] = lab.sts_url
         os.environ["AWS_CA_BUNDLE"] = str(lab.ca_file)
         endpoint = Endpoint(
             name="lab",
-            url=lab.shibboleth_url if args.auth == "shibboleth" else lab.signon_url,
+            url=lab.signon_url,
             auth_type=args.auth,
             ca_bundle=str(lab.ca_file),
             trusted_certs=str(cert_file),

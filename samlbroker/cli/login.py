@@ -28,7 +28,9 @@ def run_login(args: argparse.Namespace) -> int:
 
     target = resolve_target(args)
     where = args.save_as or (target.profile.name if target.profile else None)
-    store = bool(where) and not (target.profile and target.profile.uses_credential_process and not args.save_as)
+    store = bool(where) and not (
+        target.profile and target.profile.uses_credential_process and not args.save_as
+    )
     if store:
         read_ini(credentials_path())  # a corrupt credentials file stops us before the IdP is asked
     credentials = user_credentials(target, args.password_stdin)

@@ -47,8 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: never a traceback for a CLI user
         if args.verbose:
             logging.getLogger("samlbroker").exception("internal error")
-        return _fail(f"internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                     " (run with -v for details)", EXIT_ERROR)
+        return _fail(
+            f"internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            " (run with -v for details)",
+            EXIT_ERROR,
+        )
 
 
 def _fail(message: object, code: int) -> int:

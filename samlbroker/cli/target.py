@@ -30,7 +30,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--endpoint", help="a [saml-endpoint NAME] section of the AWS config file")
     where.add_argument("--endpoint-url", help="an IdP sign-on URL (with --auth-type)")
     parser.add_argument("--auth-type", help="ntlm, kerberos, negotiate, digest, forms, or a plugin's name")
-    parser.add_argument("--ca-bundle", help="CA file for the IdP's TLS certificate (wins over REQUESTS_CA_BUNDLE)")
+    parser.add_argument(
+        "--ca-bundle", help="CA file for the IdP's TLS certificate (wins over REQUESTS_CA_BUNDLE)"
+    )
     parser.add_argument("--user", help="DOMAIN\\USER (absent: your default identity)")
     parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     parser.add_argument("--role", help="role name or ARN")
@@ -46,13 +48,18 @@ def resolve_target(args: argparse.Namespace) -> Target:
     elif args.endpoint:
         endpoint = load_endpoint(args.endpoint)
     elif args.endpoint_url:
-        endpoint = Endpoint(name="command line", url=args.endpoint_url, auth_type=args.auth_type or "kerberos")
+        endpoint = Endpoint(
+            name="command line", url=args.endpoint_url, auth_type=args.auth_type or "kerberos"
+        )
     else:
         raise ConfigError("say what to log in to: --profile NAME, --endpoint NAME or --endpoint-url URL")
     if args.auth_type or args.ca_bundle:
         endpoint = Endpoint(
-            **{**endpoint.__dict__, "auth_type": args.auth_type or endpoint.auth_type,
-               "ca_bundle": args.ca_bundle or endpoint.ca_bundle}
+            **{
+                **endpoint.__dict__,
+                "auth_type": args.auth_type or endpoint.auth_type,
+                "ca_bundle": args.ca_bundle or endpoint.ca_bundle,
+            }
         )
     return Target(
         endpoint=endpoint,

@@ -24,7 +24,9 @@ def interactive() -> bool:
 def ask_password(username: str) -> str:
     """Prompt with hidden input; without a terminal, say how scripts pass the password instead."""
     if not interactive():
-        raise SAMLBrokerError(f"a password is needed for {username} and there is no terminal: use --password-stdin")
+        raise SAMLBrokerError(
+            f"a password is needed for {username} and there is no terminal: use --password-stdin"
+        )
     try:
         return getpass.getpass(f"Password for {username}: ", stream=sys.stderr)
     except EOFError:

@@ -88,7 +88,7 @@ class LabHandler(BaseHTTPRequestHandler):
             self.server.count_request()
         return ok
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default access log
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def read_body(self) -> bytes:

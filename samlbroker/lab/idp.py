@@ -389,6 +389,9 @@ class _ShibbolethFlow:
         return f"e1s{self.step}"
 
 
+AWS_SIGNIN_PATH = "/saml"
+
+
 class IdPServer(LabHTTPServer):
     """The lab IdP; ``failed_attempts``, ``events``, ``sessions`` and the counters are there to be read.
 
@@ -538,6 +541,8 @@ class IdPHandler(LabHandler):
                 self._wia(url.query)
             elif path == SHIBBOLETH_PATH.lower():
                 self._shibboleth(url.query, body)
+            elif path == AWS_SIGNIN_PATH and self.command == "POST":
+                self._aws_signin(body)
             elif path == STATS_PATH:
                 self.reply(200, json.dumps(self.server.stats()), content_type="application/json")
             else:
@@ -625,6 +630,14 @@ class IdPHandler(LabHandler):
         if self.server.digest_enabled:
             headers.append(("WWW-Authenticate", self.server.digest.challenge(stale)))
         self.reply(401, UNAUTHORIZED_PAGE, headers=headers)
+
+    def _aws_signin(self, body: bytes) -> None:
+        """AWS's SAML sign-in page: the accounts and roles of a posted SAMLResponse, with account aliases."""
+        from .signin import account_picker_page
+
+        form = parse_qs(body.decode("ascii", "replace"))
+        page = account_picker_page(form.get("SAMLResponse", [""])[0], self.server.users.account_aliases)
+        self.reply(200 if page else 400, page or message_page("Bad Request", "No valid SAMLResponse."))
 
     def _wia(self, query: str) -> None:
         scheme, _, data = self.headers.get("Authorization", "").strip().partition(" ")

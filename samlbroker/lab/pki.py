@@ -19,7 +19,9 @@ if TYPE_CHECKING:  # cryptography is imported lazily: only the lab needs it
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-TLS_HOSTNAMES = ("localhost",)
+# signin.aws.amazon.com: the lab also stands in for AWS's sign-in page (reached through the lab's proxy);
+# only clients that trust this throwaway CA accept it.
+TLS_HOSTNAMES = ("localhost", "signin.aws.amazon.com")
 TLS_ADDRESSES = ("127.0.0.1", "::1")
 
 

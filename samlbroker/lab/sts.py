@@ -172,6 +172,8 @@ class STSServer(LabHTTPServer):
             call.principal_arn = params.get("PrincipalArn")
             call.policy = params.get("Policy")
             call.policy_arns = _member_list(params, "PolicyArns", "arn")
+            duration = params.get("DurationSeconds", "")
+            call.duration = int(duration) if duration.isdigit() else None
         with self._state:
             self.calls.append(call)
             throttled = self._throttle > 0

@@ -44,6 +44,7 @@ class LabUsers:
     realm: str
     session_duration: int
     users: dict[str, LabUser]
+    account_aliases: dict[str, str] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[LabUser]:
         return iter(self.users.values())
@@ -159,6 +160,7 @@ def parse_users(text: str, source: str = "<lab users>") -> LabUsers:
         realm=lab.get("realm", "LAB.EXAMPLE").strip(),
         session_duration=int(lab.get("session_duration", "3600")),
         users=users,
+        account_aliases=dict(parser["accounts"]) if parser.has_section("accounts") else {},
     )
 
 

@@ -91,7 +91,7 @@ def _shows_login_form(soup: BeautifulSoup) -> bool:
 
 
 def explain_page(soup: BeautifulSoup) -> Exception:
-    """The error for an IdP page without a SAMLResponse: a refusal with the IdP's words, or 'no SAMLResponse'."""
+    """The error for a page without a SAMLResponse: a refusal in the IdP's words, or 'no SAMLResponse'."""
     for hidden in soup(["script", "style", "template"]):
         hidden.decompose()
     message = _idp_message(soup)

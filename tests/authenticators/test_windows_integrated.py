@@ -12,11 +12,11 @@ def _controller(lab: object) -> SAMLAuthenticationController:
     return SAMLAuthenticationController(verify=str(lab.ca_file))  # type: ignore[attr-defined]
 
 
-def _alice(password) -> UserCredentials:  # noqa: ANN001
+def _alice(password) -> UserCredentials:
     return UserCredentials("LAB\\alice", password("alice"))
 
 
-def test_ntlm_login_takes_five_requests_on_one_connection(lab, idp, password) -> None:  # noqa: ANN001
+def test_ntlm_login_takes_five_requests_on_one_connection(lab, idp, password) -> None:
     controller = _controller(lab)
     assertion = controller.get_saml_assertion(lab.signon_url, _alice(password), "ntlm")
     assert set(assertion.roles) == {"111122223333:Developer", "444455556666:Developer", "ReadOnly"}
@@ -26,7 +26,7 @@ def test_ntlm_login_takes_five_requests_on_one_connection(lab, idp, password) ->
     assert controller.last_mechanism == "ntlm"
 
 
-def test_wrong_ntlm_password_fails_once_and_is_not_retried(lab, idp, password) -> None:  # noqa: ANN001
+def test_wrong_ntlm_password_fails_once_and_is_not_retried(lab, idp, password) -> None:
     wrong = "not-" + password("alice")
     with pytest.raises(AuthenticationFailedError) as failure:
         _controller(lab).get_saml_assertion(lab.signon_url, UserCredentials("LAB\\alice", wrong), "ntlm")
@@ -35,19 +35,19 @@ def test_wrong_ntlm_password_fails_once_and_is_not_retried(lab, idp, password) -
     assert idp.stats()["failed_attempts"] == {"alice": 1}
 
 
-def test_unknown_ntlm_user_is_refused(lab, idp) -> None:  # noqa: ANN001
+def test_unknown_ntlm_user_is_refused(lab, idp) -> None:
     with pytest.raises(AuthenticationFailedError):
         _controller(lab).get_saml_assertion(lab.signon_url, UserCredentials("LAB\\mallory", "x"), "ntlm")
 
 
-def test_disabled_account_is_refused_with_a_right_password(lab, idp, password) -> None:  # noqa: ANN001
+def test_disabled_account_is_refused_with_a_right_password(lab, idp, password) -> None:
     carol = UserCredentials("LAB\\carol", password("carol"))
     with pytest.raises(AuthenticationFailedError):
         _controller(lab).get_saml_assertion(lab.signon_url, carol, "ntlm")
     assert not [e for e in idp.stats()["events"] if e["outcome"] == "success"]
 
 
-def test_negotiate_falls_back_to_ntlm_without_kerberos(lab, idp, password) -> None:  # noqa: ANN001
+def test_negotiate_falls_back_to_ntlm_without_kerberos(lab, idp, password) -> None:
     controller = _controller(lab)
     assertion = controller.get_saml_assertion(lab.signon_url, _alice(password), "negotiate")
     assert "ReadOnly" in assertion.roles
@@ -57,13 +57,13 @@ def test_negotiate_falls_back_to_ntlm_without_kerberos(lab, idp, password) -> No
     assert idp.stats()["connections"] == 1
 
 
-def test_wrong_negotiate_password_fails_once(lab, idp, password) -> None:  # noqa: ANN001
+def test_wrong_negotiate_password_fails_once(lab, idp, password) -> None:
     with pytest.raises(AuthenticationFailedError):
         _controller(lab).get_saml_assertion(lab.signon_url, UserCredentials("LAB\\bob", "wrong"), "negotiate")
     assert idp.stats()["failed_attempts"] == {"bob": 1}
 
 
-def test_digest_login_and_wrong_password(lab, idp, password) -> None:  # noqa: ANN001
+def test_digest_login_and_wrong_password(lab, idp, password) -> None:
     bob = UserCredentials("bob", password("bob"))
     assertion = _controller(lab).get_saml_assertion(lab.signon_url, bob, "digest")
     assert list(assertion.roles) == ["ReadOnly"]
@@ -72,19 +72,19 @@ def test_digest_login_and_wrong_password(lab, idp, password) -> None:  # noqa: A
     assert idp.stats()["failed_attempts"] == {"bob": 1}
 
 
-def test_digest_without_credentials_says_it_needs_them(lab) -> None:  # noqa: ANN001
+def test_digest_without_credentials_says_it_needs_them(lab) -> None:
     with pytest.raises(AuthenticationFailedError, match="needs a user name and password"):
         _controller(lab).get_saml_assertion(lab.signon_url, None, "digest")
 
 
-def test_session_cookie_from_wia_is_what_the_signon_page_accepts(lab, idp, password) -> None:  # noqa: ANN001
+def test_session_cookie_from_wia_is_what_the_signon_page_accepts(lab, idp, password) -> None:
     _controller(lab).get_saml_assertion(lab.signon_url, _alice(password), "ntlm")
     paths = [e["path"] for e in idp.stats()["events"]]
     assert any(p.startswith("/adfs/ls/wia") for p in paths)
     assert idp.stats()["sessions"] == 1
 
 
-def test_kerberos_without_its_extra_names_the_install_command(lab) -> None:  # noqa: ANN001
+def test_kerberos_without_its_extra_names_the_install_command(lab) -> None:
     pytest.importorskip("spnego")
     try:
         import gssapi  # noqa: F401
@@ -96,6 +96,6 @@ def test_kerberos_without_its_extra_names_the_install_command(lab) -> None:  # n
         _controller(lab).get_saml_assertion(lab.signon_url, None, "kerberos")
 
 
-def test_unknown_auth_type_lists_the_known_ones(lab) -> None:  # noqa: ANN001
-    with pytest.raises(ConfigError, match="unknown authenticator 'basic'.*ntlm"):
+def test_unknown_auth_type_lists_the_known_ones(lab) -> None:
+    with pytest.raises(ConfigError, match=r"unknown authenticator 'basic'.*ntlm"):
         _controller(lab).get_saml_assertion(lab.signon_url, None, "basic")

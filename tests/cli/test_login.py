@@ -15,14 +15,28 @@ ROLE = "111122223333:Developer"
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "samlbroker", *args], input=stdin, capture_output=True, text=True, env=env,
-        timeout=60, check=False,
+        [sys.executable, "-m", "samlbroker", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
-def lab_args(lab, auth: str = "ntlm", user: str = "LAB\\alice") -> list[str]:  # noqa: ANN001
-    return ["--endpoint-url", lab.signon_url, "--auth-type", auth, "--ca-bundle", str(lab.ca_file),
-            "--user", user, "--password-stdin"]
+def lab_args(lab, auth: str = "ntlm", user: str = "LAB\\alice") -> list[str]:
+    return [
+        "--endpoint-url",
+        lab.signon_url,
+        "--auth-type",
+        auth,
+        "--ca-bundle",
+        str(lab.ca_file),
+        "--user",
+        user,
+        "--password-stdin",
+    ]
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *secrets: str) -> str:
@@ -35,10 +49,12 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *
     return lines[0]
 
 
-def test_login_stores_credentials_0600_and_keeps_other_profiles(lab, cli_env, aws_home, password) -> None:  # noqa: ANN001
+def test_login_stores_credentials_0600_and_keeps_other_profiles(lab, cli_env, aws_home, password) -> None:
     creds = aws_home / ".aws" / "credentials"
     creds.write_text("# my static keys\n[prod]\naws_access_key_id = AKIAPROD\naws_secret_access_key = s\n")
-    result = run(cli_env, "login", *lab_args(lab), "--role", ROLE, "--save-as", "dev", stdin=password("alice") + "\n")
+    result = run(
+        cli_env, "login", *lab_args(lab), "--role", ROLE, "--save-as", "dev", stdin=password("alice") + "\n"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "logged in as arn:aws:iam::111122223333:role/Developer" in result.stderr
@@ -52,7 +68,7 @@ def test_login_stores_credentials_0600_and_keeps_other_profiles(lab, cli_env, aw
     assert password("alice") not in text
 
 
-def test_login_from_a_profile_in_the_config_file(lab, cli_env, aws_home, password) -> None:  # noqa: ANN001
+def test_login_from_a_profile_in_the_config_file(lab, cli_env, aws_home, password) -> None:
     (aws_home / ".aws" / "config").write_text(
         f"[saml-endpoint lab]\nurl = {lab.signon_url}\nauth_type = negotiate   ; SPNEGO\nca_bundle = {lab.ca_file}\n\n"
         "[profile dev]\nsaml_endpoint = lab\nsaml_role_arn = arn:aws:iam::444455556666:role/Developer\n"
@@ -66,32 +82,32 @@ def test_login_from_a_profile_in_the_config_file(lab, cli_env, aws_home, passwor
     assert lab.sts.calls[-1].duration == 1800
 
 
-def test_wrong_password_is_one_line_exit_3_and_never_echoed(lab, cli_env, idp) -> None:  # noqa: ANN001
+def test_wrong_password_is_one_line_exit_3_and_never_echoed(lab, cli_env, idp) -> None:
     result = run(cli_env, "login", *lab_args(lab), "--role", ROLE, stdin="Sup3r-Secret-Guess\n")
     line = assert_one_line_error(result, 3, "Sup3r-Secret-Guess")
     assert "LAB\\alice" in line
     assert idp.stats()["failed_attempts"] == {"alice": 1}
 
 
-def test_several_roles_and_no_terminal_lists_the_choices(lab, cli_env, password) -> None:  # noqa: ANN001
+def test_several_roles_and_no_terminal_lists_the_choices(lab, cli_env, password) -> None:
     result = run(cli_env, "login", *lab_args(lab, "forms"), stdin=password("alice"))
     line = assert_one_line_error(result, 1)
     for name in ("111122223333:Developer", "444455556666:Developer", "ReadOnly"):
         assert name in line
 
 
-def test_unknown_role_is_named(lab, cli_env, password) -> None:  # noqa: ANN001
+def test_unknown_role_is_named(lab, cli_env, password) -> None:
     result = run(cli_env, "login", *lab_args(lab, "forms"), "--role", "Admin", stdin=password("alice"))
     assert "'Admin' is not in the SAML assertion" in assert_one_line_error(result, 1)
 
 
-def test_no_terminal_and_no_password_stdin_says_how(lab, cli_env) -> None:  # noqa: ANN001
+def test_no_terminal_and_no_password_stdin_says_how(lab, cli_env) -> None:
     args = [a for a in lab_args(lab) if a != "--password-stdin"]
     result = run(cli_env, "login", *args)
     assert "--password-stdin" in assert_one_line_error(result, 1)
 
 
-def test_roles_lists_account_role_and_arn(lab, cli_env, password) -> None:  # noqa: ANN001
+def test_roles_lists_account_role_and_arn(lab, cli_env, password) -> None:
     result = run(cli_env, "roles", *lab_args(lab, "digest", "alice"), stdin=password("alice"))
     assert result.returncode == 0, result.stderr
     rows = result.stdout.strip().splitlines()
@@ -100,7 +116,7 @@ def test_roles_lists_account_role_and_arn(lab, cli_env, password) -> None:  # no
     assert len(rows) == 4
 
 
-def test_default_identity_ntlm_reads_ntlm_user_file(lab, cli_env, tmp_path: Path, password) -> None:  # noqa: ANN001
+def test_default_identity_ntlm_reads_ntlm_user_file(lab, cli_env, tmp_path: Path, password) -> None:
     user_file = tmp_path / "ntlm-user"
     user_file.write_text(f"LAB:bob:{password('bob')}\n")
     user_file.chmod(0o600)
@@ -111,16 +127,19 @@ def test_default_identity_ntlm_reads_ntlm_user_file(lab, cli_env, tmp_path: Path
     assert "ReadOnly" in result.stdout
 
 
-def test_default_identity_without_any_is_a_clear_error(lab, cli_env) -> None:  # noqa: ANN001
+def test_default_identity_without_any_is_a_clear_error(lab, cli_env) -> None:
     args = ["--endpoint-url", lab.signon_url, "--auth-type", "ntlm", "--ca-bundle", str(lab.ca_file)]
     line = assert_one_line_error(run(cli_env, "roles", *args), 3)
     assert "--user" in line
 
 
-def test_verbose_shows_the_http_flow_without_the_password(lab, cli_env, password) -> None:  # noqa: ANN001
+def test_verbose_shows_the_http_flow_without_the_password(lab, cli_env, password) -> None:
     result = run(cli_env, "-v", "roles", *lab_args(lab, "forms"), stdin=password("alice"))
     assert result.returncode == 0, result.stderr
-    assert "POST https://localhost" in result.stderr and "/adfs/ls/IdpInitiatedSignOn.aspx -> 302" in result.stderr
+    assert (
+        "POST https://localhost" in result.stderr
+        and "/adfs/ls/IdpInitiatedSignOn.aspx -> 302" in result.stderr
+    )
     assert password("alice") not in result.stderr
 
 
@@ -131,27 +150,39 @@ def test_verbose_shows_the_http_flow_without_the_password(lab, cli_env, password
         ("[profile dev]\nsaml_endpoint = nowhere\n", "endpoint 'nowhere'"),
     ],
 )
-def test_bad_config_is_one_line(cli_env, aws_home, config: str, expected: str) -> None:  # noqa: ANN001
+def test_bad_config_is_one_line(cli_env, aws_home, config: str, expected: str) -> None:
     (aws_home / ".aws" / "config").write_text(config)
     assert expected in assert_one_line_error(run(cli_env, "login", "--profile", "dev"), 1)
 
 
-def test_corrupt_credentials_file_is_left_as_it_was(lab, cli_env, aws_home, password) -> None:  # noqa: ANN001
+def test_corrupt_credentials_file_is_left_as_it_was(lab, cli_env, aws_home, password) -> None:
     creds = aws_home / ".aws" / "credentials"
     creds.write_text("[prod]\naws_access_key_id\n  = broken = \n[[\n")
     before = creds.read_bytes()
-    result = run(cli_env, "login", *lab_args(lab), "--role", ROLE, "--save-as", "dev", stdin=password("alice"))
+    result = run(
+        cli_env, "login", *lab_args(lab), "--role", ROLE, "--save-as", "dev", stdin=password("alice")
+    )
     assert "credentials, line" in assert_one_line_error(result, 1)
     assert creds.read_bytes() == before
 
 
-def test_unreachable_idp_is_one_line(cli_env) -> None:  # noqa: ANN001
-    result = run(cli_env, "roles", "--endpoint-url", "https://127.0.0.1:9/adfs/ls/", "--auth-type", "forms",
-                 "--user", "a", "--password-stdin", stdin="x\n")
+def test_unreachable_idp_is_one_line(cli_env) -> None:
+    result = run(
+        cli_env,
+        "roles",
+        "--endpoint-url",
+        "https://127.0.0.1:9/adfs/ls/",
+        "--auth-type",
+        "forms",
+        "--user",
+        "a",
+        "--password-stdin",
+        stdin="x\n",
+    )
     assert "cannot connect to 127.0.0.1:9" in assert_one_line_error(result, 1)
 
 
-def test_sts_refusal_is_one_line(lab, cli_env, password) -> None:  # noqa: ANN001
+def test_sts_refusal_is_one_line(lab, cli_env, password) -> None:
     lab.sts.throttle_next(10)
     try:
         result = run(cli_env, "login", *lab_args(lab, "forms"), "--role", "ReadOnly", stdin=password("alice"))

@@ -103,7 +103,7 @@ def test_tls_certificate_verifies_for_localhost_and_loopback_addresses(lab):
 
     cert = x509.load_pem_x509_certificate(lab.pki.server_cert_pem)
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert san.get_values_for_type(x509.DNSName) == ["localhost"]
+    assert san.get_values_for_type(x509.DNSName) == ["localhost", "signin.aws.amazon.com"]
     assert {str(a) for a in san.get_values_for_type(x509.IPAddress)} == {"127.0.0.1", "::1"}
     response = requests.get(lab.signon_url.replace("localhost", "127.0.0.1"), verify=lab.ca_file)
     assert response.status_code == 200
@@ -481,3 +481,27 @@ def test_second_lab_restores_ntlm_user_file_when_it_stops(lab):
         workdir = other.workdir
     assert os.environ[NTLM_USER_FILE_ENV] == str(lab.ntlm_user_file)
     assert not workdir.exists()
+
+
+def test_aws_signin_stand_in_lists_accounts_with_aliases_through_the_proxy(lab, password) -> None:
+    """The lab answers for signin.aws.amazon.com (through its proxy), as peers that fetch account names expect."""
+    from samlbroker.lab.idp import RELYING_PARTIES
+    from samlbroker.lab.proxy import ConnectProxy
+
+    response = lab.idp.saml_response(lab.users["alice"], RELYING_PARTIES["urn:amazon:webservices"])
+    port = int(lab.idp_url.rsplit(":", 1)[1])
+    proxy = ConnectProxy({"signin.aws.amazon.com": port})
+    try:
+        page = requests.post(
+            "https://signin.aws.amazon.com/saml",
+            data={"SAMLResponse": response},
+            timeout=10,
+            proxies={"https": proxy.url},
+            verify=str(lab.ca_file),
+        )
+    finally:
+        proxy.close()
+    assert page.status_code == 200
+    assert "Account: lab-prod (111122223333)" in page.text
+    assert "Account: lab-dev (444455556666)" in page.text
+    assert proxy.tunnels == ["signin.aws.amazon.com:443"]

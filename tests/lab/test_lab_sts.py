@@ -162,7 +162,9 @@ def test_success_answer_has_sts_response_shape(server: STSServer, pki: LabPKI) -
     assert result.findtext(f"{STS}Audience") == "https://signin.aws.amazon.com/saml"
     assert result.findtext(f"{STS}Subject") == "alice@lab.example"
     assert result.findtext(f"{STS}SubjectType") == "persistent"
-    qualifier = hashlib.sha1(b"http://localhost/adfs/services/trust111122223333/lab-adfs").digest()
+    qualifier = hashlib.sha1(
+        b"http://localhost/adfs/services/trust111122223333/lab-adfs", usedforsecurity=False
+    ).digest()
     assert result.findtext(f"{STS}NameQualifier") == base64.b64encode(qualifier).decode()
     assert root.findtext(f"{STS}ResponseMetadata/{STS}RequestId")
 
@@ -522,3 +524,24 @@ def test_get_caller_identity_without_a_signature_is_missing_authentication_token
 ) -> None:
     status, root, _ = call(server, pki, Action="GetCallerIdentity")
     assert (status, error_of(root)[1]) == (403, "MissingAuthenticationToken")
+
+
+def test_only_the_signed_assertion_is_read_when_a_forged_one_carries_its_signature(
+    server: STSServer, pki: LabPKI
+) -> None:
+    """The forged assertion carries the genuine signature, which still points at the hidden genuine one."""
+    signed = etree.fromstring(response_xml(pki).encode())
+    forged = etree.fromstring(
+        response_xml(pki, [("arn:aws:iam::111122223333:role/Admin", PROVIDER)], sign="none")
+    )
+    original = signed.find(f"{{{SAML}}}Assertion")
+    signature = original.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
+    fake = forged.find(f"{{{SAML}}}Assertion")
+    fake.find(f"{{{SAML}}}Issuer").addnext(signature)
+    signed.remove(original)
+    etree.SubElement(signed, f"{{{SAMLP}}}Extensions").append(original)
+    signed.append(fake)
+    assertion = base64.b64encode(etree.tostring(signed)).decode()
+    status, root = assume(server, pki, assertion, role="arn:aws:iam::111122223333:role/Admin")
+    assert (status, error_of(root)[1]) == (403, "AccessDenied")  # the genuine assertion grants Developer only
+    assert all(s.role_arn != "arn:aws:iam::111122223333:role/Admin" for s in server.issued.values())

@@ -38,7 +38,7 @@ def _roles(assertion) -> set[str]:
     return {pair.role_arn for pair in assertion.roles.values()}
 
 
-def _login_page(error_text: str = "", user_field: str = "UserName", password_field: str = "Password") -> str:
+def _login_page(error_text: str = "") -> str:
     """An AD FS 2016-style forms sign-in page; ``error_text`` goes where AD FS shows a refused sign-in."""
     return f"""<!DOCTYPE html>
 <html lang="en-US"><head><title>Sign In</title>
@@ -49,13 +49,14 @@ function InputUtil(errTextElementID) {{ if (!errTextElementID) errTextElementID 
 <div id="noScript"><h1>JavaScript required</h1></div>
 <div id="loginArea">
   <div id="loginMessage" class="groupMargin">Sign in with your organizational account</div>
-  <form method="post" id="loginForm" autocomplete="off" action="/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices">
+  <form method="post" id="loginForm" autocomplete="off"
+        action="/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices">
     <div id="error" class="fieldMargin error smallText">
       <span id="errorText" for="">{error_text}</span>
     </div>
     <div id="formsAuthenticationArea">
-      <input id="userNameInput" name="{user_field}" type="email" value="LAB\\bob" class="text fullWidth"/>
-      <input id="passwordInput" name="{password_field}" type="password" class="text fullWidth"/>
+      <input id="userNameInput" name="UserName" type="email" value="LAB\\bob" class="text fullWidth"/>
+      <input id="passwordInput" name="Password" type="password" class="text fullWidth"/>
       <span id="submitButton" class="submit" role="button">Sign in</span>
     </div>
     <input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"/>
@@ -131,8 +132,8 @@ def test_an_empty_field_before_the_real_one_is_passed_over(saml_b64):
 
 
 def test_unclosed_and_sloppy_markup_still_yields_the_field(saml_b64):
-    page = f'<html><body><div><p>Working...<form><table><tr><td><input type=hidden name="SAMLResponse" value="{saml_b64}"'
-    page += "><td>"
+    page = "<html><body><div><p>Working...<form><table><tr><td>"
+    page += f'<input type=hidden name="SAMLResponse" value="{saml_b64}"><td>'
     assert AdfsResponseParser().parse(page).base64 == saml_b64
 
 
@@ -244,7 +245,7 @@ def test_generic_error_message_page_is_authentication_failed():
 
 def test_page_without_saml_response_or_error_is_a_saml_response_error_naming_the_title():
     page = "<html><head><title>Office 365 portal</title></head><body><p>Welcome</p></body></html>"
-    with pytest.raises(SAMLResponseError, match="no SAMLResponse.*Office 365 portal"):
+    with pytest.raises(SAMLResponseError, match=r"no SAMLResponse.*Office 365 portal"):
         AdfsResponseParser().parse(page)
 
 
