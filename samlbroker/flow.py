@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,19 +43,6 @@ def controller_for(endpoint: Endpoint, timeout: float = 30) -> SAMLAuthenticatio
     )
 
 
-def assume(
-    assertion: SAMLAssertion,
-    role: RolePair,
-    duration: int | None = None,
-    region: str | None = None,
-    timeout: float = 30,
-) -> Credentials:
-    """AssumeRoleWithSAML for ``role`` in its partition."""
-    from .sts import STSClient
-
-    return assertion.get_role_credentials(role.role_arn, duration, STSClient(region=region, timeout=timeout))
-
-
 def login(
     endpoint: Endpoint,
     credentials: UserCredentials | None,
@@ -65,7 +53,15 @@ def login(
     stage: Stage | None = None,
     auth_type: str | None = None,
 ) -> LoginResult:
-    """Sign on, pick ``role`` (or let ``choose`` pick among several), and get its credentials."""
+    """Sign on, pick ``role`` (or let ``choose`` pick among several), and get its credentials.
+
+    The STS client is built on a thread while the IdP answers: botocore's start-up overlaps the network wait.
+    """
+    from .sts import STSClient
+
+    sts = STSClient(region=region)
+    warm_up = threading.Thread(target=sts.warm_up, args=(_partition_of(role),), daemon=True)
+    warm_up.start()
     (stage or _quiet)("waiting for the IdP")
     controller = controller_for(endpoint)
     assertion = controller.get_saml_assertion(endpoint.url, credentials, auth_type or endpoint.auth_type)
@@ -74,7 +70,16 @@ def login(
     else:
         pair = choose_role(assertion.roles, role)
     (stage or _quiet)("waiting for AWS STS")
-    return LoginResult(assertion, pair, assume(assertion, pair, duration, region), controller.last_mechanism)
+    warm_up.join()
+    credentials_out = assertion.get_role_credentials(pair.role_arn, duration, sts)
+    return LoginResult(assertion, pair, credentials_out, controller.last_mechanism)
+
+
+def _partition_of(role: str | None) -> str:
+    """The partition a role ARN names; commercial AWS for a friendly name or none."""
+    if role and role.startswith("arn:"):
+        return role.split(":", 2)[1]
+    return "aws"
 
 
 def _quiet(_: str) -> None:

@@ -1,8 +1,13 @@
-"""Entry-point lookup for authenticators, parsers and other plugin kinds (scanned only when needed)."""
+"""Plugin lookup: built-ins by name, third-party authenticators and parsers through entry points.
+
+Built-in names resolve without scanning entry points (fast, and a plugin cannot take over ``ntlm``);
+any other name is looked up in the entry-point group, scanned once per process.
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -10,6 +15,18 @@ from .errors import ConfigError, DependencyMissingError
 
 AUTHENTICATORS = "samlbroker.authenticators"
 PARSERS = "samlbroker.parsers"
+
+# The same names pyproject.toml registers as entry points, so `available()` lists them too.
+BUILTINS: dict[str, dict[str, str]] = {
+    AUTHENTICATORS: {
+        "ntlm": "samlbroker.authenticators.windows:NtlmAuthenticator",
+        "negotiate": "samlbroker.authenticators.windows:NegotiateAuthenticator",
+        "kerberos": "samlbroker.authenticators.windows:KerberosAuthenticator",
+        "digest": "samlbroker.authenticators.digest:DigestAuthenticator",
+        "forms": "samlbroker.authenticators.forms:AdfsFormsAuthenticator",
+    },
+    PARSERS: {"adfs": "samlbroker.parsers.adfs:AdfsResponseParser"},
+}
 
 
 @cache
@@ -20,10 +37,14 @@ def available(group: str) -> dict[str, Any]:
 
 def load(group: str, name: str) -> Any:
     """The class registered as ``name`` in ``group``; a clear error when nothing is."""
+    builtin = BUILTINS.get(group, {}).get(name)
+    if builtin is not None:
+        module, _, attribute = builtin.partition(":")
+        return getattr(import_module(module), attribute)
     found = available(group)
     if name not in found:
         kind = group.rsplit(".", 1)[-1].rstrip("s")
-        known = ", ".join(sorted(found)) or "none installed"
+        known = ", ".join(sorted(set(found) | set(BUILTINS.get(group, {})))) or "none installed"
         raise ConfigError(f"unknown {kind} {name!r} (known: {known})")
     try:
         return found[name].load()

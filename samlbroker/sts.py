@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -202,6 +203,7 @@ class STSClient:
         self.policy_arns = validate_policy_arns(policy_arns)
         self.policy = validate_policy(policy)
         self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     def assume_role_with_saml(
         self,
@@ -228,6 +230,16 @@ class STSClient:
         response = self._call(client, params, assertion_b64)
         return _credentials_from(response)
 
+    def warm_up(self, partition: str = "aws") -> None:
+        """Build the botocore client ahead of need (e.g. on a thread while the IdP answers); never raises.
+
+        Errors surface, with their clear message, on the real call instead.
+        """
+        try:
+            self._client(partition)
+        except Exception:  # a warm-up must never fail the login
+            log.debug("STS client warm-up for %s failed; the call will retry", partition)
+
     def region_for(self, pair: RolePair) -> str:
         """The region whose STS this client would ask for ``pair``'s role."""
         return region_for(pair.partition, self.region)
@@ -237,9 +249,10 @@ class STSClient:
         return self._client(pair.partition).meta.endpoint_url
 
     def _client(self, partition: str) -> Any:
-        if partition not in self._clients:
-            self._clients[partition] = self._make_client(region_for(partition, self.region))
-        return self._clients[partition]
+        with self._clients_lock:
+            if partition not in self._clients:
+                self._clients[partition] = self._make_client(region_for(partition, self.region))
+            return self._clients[partition]
 
     def _make_client(self, region: str) -> Any:
         import botocore.exceptions

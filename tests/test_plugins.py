@@ -115,3 +115,11 @@ def test_the_product_never_imports_the_lab() -> None:
             if any("lab" in name.split(".") for name in names):
                 offenders.append(str(relative))
     assert offenders == []
+
+
+def test_builtin_table_matches_the_registered_entry_points() -> None:
+    from samlbroker.plugins import BUILTINS
+
+    for group, names in BUILTINS.items():
+        registered = {name: ep.value for name, ep in available(group).items() if name in names}
+        assert registered == names

@@ -1,0 +1,176 @@
+"""samlbroker's benchmarks, measured side by side in one run against the local lab.
+
+    python bench/run.py [--runs N] [--skip-peers]
+
+1. One NTLM login: HTTP requests and TCP connections, counted at the lab IdP (protocol minimum: 5 on 1).
+2. A forms ``login`` (sign-on, STS, credentials file) by samlbroker and by aws-adfs 2.13, each as the
+   command a user runs, alternated run by run; the ratio of the medians.
+Figures go to stdout and to bench/results.json; BENCHMARKS.md records them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from samlbroker import SAMLAuthenticationController, UserCredentials  # noqa: E402
+from samlbroker.lab.proxy import ConnectProxy  # noqa: E402
+from samlbroker.lab.runner import Lab  # noqa: E402
+
+USER = "bob"  # one role: neither tool has a choice to make
+ROLE = "arn:aws:iam::111122223333:role/ReadOnly"
+
+
+def ntlm_round_trips(lab: Lab) -> dict[str, int]:
+    """Requests and connections of one NTLM login, counted by the IdP."""
+    password = lab.users[USER].password
+    lab.idp.reset()
+    controller = SAMLAuthenticationController(verify=str(lab.ca_file))
+    controller.get_saml_assertion(lab.signon_url, UserCredentials(f"LAB\\{USER}", password), "ntlm")
+    stats = lab.idp.stats()
+    return {"requests": stats["requests"], "connections": stats["connections"]}
+
+
+def _isolated_env(lab: Lab, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        AWS_CONFIG_FILE=str(home / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
+        AWS_ENDPOINT_URL_STS=lab.sts_url,
+        AWS_CA_BUNDLE=str(lab.ca_file),
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    return env
+
+
+def samlbroker_login(lab: Lab, home: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "samlbroker",
+        "login",
+        "--endpoint-url",
+        lab.signon_url,
+        "--auth-type",
+        "forms",
+        "--ca-bundle",
+        str(lab.ca_file),
+        "--user",
+        f"LAB\\{USER}",
+        "--password-stdin",
+        "--role",
+        ROLE,
+        "--save-as",
+        "bench",
+    ]
+
+
+def aws_adfs_login(exe: Path, lab: Lab) -> list[str]:
+    host = lab.idp_url.split("//", 1)[1]
+    return [
+        str(exe),
+        "login",
+        f"--adfs-host={host}",
+        f"--adfs-ca-bundle={lab.ca_file}",
+        "--profile=bench",
+        "--stdin",
+        "--no-session-cache",
+        f"--role-arn={ROLE}",
+        "--region=us-east-1",
+    ]
+
+
+def time_command(command: list[str], env: dict[str, str], stdin: str) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(
+        command, input=stdin, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def forms_login_ratio(lab: Lab, runs: int) -> dict[str, object]:
+    """Alternate the two tools run by run, so both see the same machine state; compare medians."""
+    from peers import aws_adfs
+
+    exe = aws_adfs()
+    password = lab.users[USER].password
+    port = int(lab.idp_url.rsplit(":", 1)[1])
+    # aws-adfs always asks https://signin.aws.amazon.com/saml for account names: the lab answers for it.
+    proxy = ConnectProxy({"signin.aws.amazon.com": port})
+    times: dict[str, list[float]] = {"samlbroker": [], "aws-adfs": []}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(runs + 1):
+                for name in ("samlbroker", "aws-adfs"):
+                    home = Path(tmp) / f"{name}-{i}"
+                    home.mkdir()
+                    env = _isolated_env(lab, home)
+                    if name == "samlbroker":
+                        elapsed = time_command(samlbroker_login(lab, home), env, password + "\n")
+                    else:
+                        env.update(
+                            HTTPS_PROXY=proxy.url,
+                            NO_PROXY="localhost,127.0.0.1",
+                            REQUESTS_CA_BUNDLE=str(lab.ca_file),
+                        )
+                        elapsed = time_command(aws_adfs_login(exe, lab), env, f"LAB\\{USER}\n{password}\n")
+                    if i:  # the first round warms disk caches and .pyc files for both
+                        times[name].append(elapsed)
+    finally:
+        proxy.close()
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "runs": runs,
+        "median_seconds": {k: round(v, 3) for k, v in medians.items()},
+        "aws_adfs_over_samlbroker": round(medians["aws-adfs"] / medians["samlbroker"], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--skip-peers", action="store_true", help="only the figures that need no peer tool")
+    parser.add_argument(
+        "--output", type=Path, default=HERE / "results.json", help="where the JSON figures go"
+    )
+    args = parser.parse_args()
+    results: dict[str, object] = {
+        "machine": f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores",
+    }
+    with Lab() as lab:
+        results["ntlm_login"] = ntlm_round_trips(lab)
+        print(
+            f"NTLM login: {results['ntlm_login']['requests']} HTTP requests on "
+            f"{results['ntlm_login']['connections']} TCP connection(s) (protocol minimum: 5 on 1)"
+        )
+        if not args.skip_peers:
+            results["forms_login"] = forms_login_ratio(lab, args.runs)
+            forms = results["forms_login"]
+            print(
+                f"forms login, median of {forms['runs']}: samlbroker {forms['median_seconds']['samlbroker']} s, "
+                f"aws-adfs 2.13 {forms['median_seconds']['aws-adfs']} s: "
+                f"aws-adfs takes {forms['aws_adfs_over_samlbroker']}x as long"
+            )
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
