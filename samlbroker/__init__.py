@@ -6,7 +6,6 @@ Names are imported lazily, so ``import samlbroker`` stays cheap on the credentia
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
 
 __version__ = "0.1.0"
 
@@ -28,12 +27,14 @@ _EXPORTS = {
     "ConfigError": "errors",
     "IdPUnreachableError": "errors",
     "DependencyMissingError": "errors",
+    "FederatedCredentials": "credentials",
+    "CredentialRequest": "credentials",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'samlbroker' has no attribute {name!r}")

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .assertion import SAMLAssertion
     from .authenticators.base import Authenticator
     from .identity import UserCredentials
+    from .mfa.base import MFAPrompt
     from .parsers.base import ResponseParser
 
 log = logging.getLogger("samlbroker")
@@ -23,7 +24,8 @@ class SAMLAuthenticationController:
 
     ``authenticator``/``parser`` default to the built-in one for ``auth_type`` and the AD FS parser.
     ``verify`` is True (system trust; ``REQUESTS_CA_BUNDLE`` honoured) or a CA bundle path, which then
-    wins over that variable. ``timeout`` bounds every request, in seconds.
+    wins over that variable. ``timeout`` bounds every request, in seconds. ``mfa_prompt`` answers
+    second-factor steps (see ``samlbroker.MFAPrompt``); without it a second factor is a clear error.
     """
 
     def __init__(
@@ -33,7 +35,8 @@ class SAMLAuthenticationController:
         proxies: Mapping[str, str] | str | None = None,
         verify: bool | str = True,
         timeout: float = 30,
-        mfa_prompt: Callable[[Any], str | None] | None = None,
+        mfa_prompt: Callable[[MFAPrompt], str | None] | None = None,
+        mfa_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.authenticator = authenticator
         self.parser = parser
@@ -41,6 +44,9 @@ class SAMLAuthenticationController:
         self.verify = verify
         self.timeout = timeout
         self.mfa_prompt = mfa_prompt
+        self.mfa_options = dict(
+            mfa_options or {}
+        )  # push_timeout, poll_interval, handlers (for tests, tuning)
         self.last_mechanism: str | None = None
         self.last_round_trips = 0
 
@@ -51,12 +57,14 @@ class SAMLAuthenticationController:
         import requests
 
         from .http import BrokerSession, describe_request_error
+        from .mfa.driver import SecondFactor
 
         authenticator = self.authenticator or load(AUTHENTICATORS, auth_type)()
         parser = self.parser or _default_parser()
         with BrokerSession(verify=self.verify, proxies=self.proxies, timeout=self.timeout) as session:
             try:
                 response = authenticator.authenticate(session, endpoint, credentials)
+                response = SecondFactor(self.mfa_prompt, **self.mfa_options).complete(session, response)
             except requests.RequestException as exc:
                 raise IdPUnreachableError(describe_request_error(exc, endpoint)) from None
             self.last_round_trips = session.round_trips

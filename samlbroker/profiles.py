@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 import configparser
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import ini
 from .errors import ConfigError
+from .ini import ENDPOINT_PREFIX, read_ini
 
-ENDPOINT_PREFIX = "saml-endpoint "
+__all__ = [
+    "ENDPOINT_PREFIX",
+    "Endpoint",
+    "Profile",
+    "config_path",
+    "endpoint_names",
+    "load_endpoint",
+    "load_profile",
+    "profile_names",
+    "read_ini",
+    "write_endpoint",
+    "write_profile",
+]
+
 DEFAULT_AUTH_TYPE = "kerberos"
+ENDPOINT_KEYS = ("url", "auth_type", "ca_bundle", "proxy", "trusted_certs", "account_names")
+PROFILE_KEYS = (
+    "saml_endpoint",
+    "saml_role_arn",
+    "saml_user",
+    "duration_seconds",
+    "region",
+    "credential_process",
+)
 
 
 @dataclass(frozen=True)
@@ -56,25 +80,16 @@ class Profile:
     uses_credential_process: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
+    def cache_key(self) -> str:
+        """The credentials-cache key of this profile: endpoint URL, user (or default identity), role."""
+        from .cache import key_for
+
+        return key_for(self.endpoint.url, self.user, self.role_arn)
+
 
 def config_path() -> Path:
     """``AWS_CONFIG_FILE`` or ``~/.aws/config``."""
-    return Path(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()
-
-
-def read_ini(path: Path) -> configparser.ConfigParser:
-    """Parse an AWS-style INI file; a malformed one is a ConfigError naming its path and line."""
-    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"), strict=False)
-    try:
-        with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle, source=str(path))
-    except FileNotFoundError:
-        pass
-    except configparser.Error as exc:
-        raise ConfigError(_describe_parse_error(path, exc)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
-    return parser
+    return Path(ini.config_path())
 
 
 def load_endpoint(name: str, path: Path | None = None) -> Endpoint:
@@ -87,7 +102,7 @@ def load_profile(name: str, path: Path | None = None) -> Profile:
     """The ``[profile NAME]`` section (``[default]`` for ``default``) and the endpoint it names."""
     path = path or config_path()
     parser = read_ini(path)
-    section = "default" if name == "default" and parser.has_section("default") else f"profile {name}"
+    section = ini.profile_section(parser, name)
     if not parser.has_section(section):
         raise ConfigError(f"profile {name!r} is not in {path}")
     values = dict(parser.items(section))
@@ -137,13 +152,53 @@ def _int(value: str | None, key: str, path: Path) -> int | None:
         raise ConfigError(f"{key} = {value!r} in {path} is not a whole number of seconds") from None
 
 
-def _describe_parse_error(path: Path, exc: configparser.Error) -> str:
-    """Path, line and kind of the first problem; never the line's text (it may hold a secret)."""
-    if isinstance(exc, configparser.MissingSectionHeaderError):
-        return f"{path}, line {exc.lineno} is malformed: a key before any [section] header"
-    if isinstance(exc, configparser.ParsingError) and exc.errors:
-        return f"{path}, line {exc.errors[0][0]} is malformed: not a [section] header or a key = value line"
-    line = getattr(exc, "lineno", None)
-    where = f"{path}, line {line}" if line else str(path)
-    kind = type(exc).__name__.removesuffix("Error").replace("Duplicate", "duplicate ").lower()
-    return f"{where} is malformed: {kind}"
+def endpoint_names(path: Path | None = None) -> list[str]:
+    """The names of the ``[saml-endpoint NAME]`` sections."""
+    parser = read_ini(path or config_path())
+    return [s[len(ENDPOINT_PREFIX) :] for s in parser.sections() if s.startswith(ENDPOINT_PREFIX)]
+
+
+def profile_names(path: Path | None = None) -> list[str]:
+    """The names of the profiles that use a SAML endpoint."""
+    parser = read_ini(path or config_path())
+    names = [
+        s.removeprefix("profile ") for s in parser.sections() if s.startswith("profile ") or s == "default"
+    ]
+    return [n for n in names if parser.get(ini.profile_section(parser, n), "saml_endpoint", fallback="")]
+
+
+def write_endpoint(name: str, values: Mapping[str, str | None], path: Path | None = None) -> Path:
+    """Create or edit ``[saml-endpoint NAME]``: keys with a value are set, keys given as None removed."""
+    _check_name(name, "endpoint")
+    _check_values(values, "endpoint")
+    from .store import write_section
+
+    return write_section(path or config_path(), ENDPOINT_PREFIX + name, values)
+
+
+def write_profile(name: str, values: Mapping[str, str | None], path: Path | None = None) -> Path:
+    """Create or edit the role profile ``name`` (``[profile NAME]``, or ``[default]``), keeping all else."""
+    _check_name(name, "profile")
+    _check_values(values, "profile")
+    path = path or config_path()
+    from .store import write_section
+
+    return write_section(path, ini.profile_section(read_ini(path), name), values)
+
+
+def _check_name(name: str, kind: str) -> None:
+    if not name or name != name.strip() or any(c in name for c in "[]\r\n"):
+        raise ConfigError(
+            f"{kind} name {name!r} cannot be a section name: no brackets, line breaks or edge spaces"
+        )
+
+
+def _check_values(values: Mapping[str, str | None], kind: str) -> None:
+    """Only values that read back as written: one line, no edge spaces, no `` ;``/`` #`` (inline comments)."""
+    for key, value in values.items():
+        if value is None:
+            continue
+        if "\n" in value or "\r" in value or value != value.strip() or not value:
+            raise ConfigError(f"the {kind}'s {key} must be one non-empty line without edge spaces")
+        if any(f"{space}{mark}" in value for space in " \t" for mark in ";#"):
+            raise ConfigError(f"the {kind}'s {key} cannot contain ' ;' or ' #' (they start a comment)")

@@ -1,4 +1,4 @@
-"""The credentials file: atomic, 0600, serialized across processes, every other section and comment kept."""
+"""Writing INI files (credentials, config): atomic, serialized across processes, every other byte kept."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError
-from .profiles import read_ini
+from .ini import read_ini
 
 if TYPE_CHECKING:
     from .sts import Credentials
@@ -22,11 +22,17 @@ _KEY = re.compile(r"^\s*([^=:\s;#\[][^=:]*?)\s*[=:]")
 
 def credentials_path() -> Path:
     """``AWS_SHARED_CREDENTIALS_FILE`` or ``~/.aws/credentials``."""
-    return Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials").expanduser()
+    from .ini import credentials_path as path
+
+    return Path(path())
 
 
-def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves the old file or the new one, never a torn one."""
+def atomic_write(path: str | os.PathLike[str], text: str, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``text`` so that a crash leaves the old file or the new one, never a torn one.
+
+    A symbolic link is followed: its target is replaced, the link stays.
+    """
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -55,8 +61,9 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: str | os.PathLike[str]) -> Iterator[None]:
     """An exclusive inter-process lock on ``path``.lock (flock / msvcrt), held for the block."""
+    path = Path(path)
     lock_path = path.with_name(path.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -74,33 +81,57 @@ def file_lock(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def replace_section(text: str, section: str, values: Mapping[str, str]) -> str:
-    """``text`` with ``[section]``'s keys in ``values`` set (in place, else appended); all else untouched."""
+def replace_section(text: str, section: str, values: Mapping[str, str | None]) -> str:
+    """``text`` with ``[section]``'s keys in ``values`` set (in place, else appended); all else untouched.
+
+    A value of None removes that key (with its continuation lines). A missing section is appended.
+    """
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     start = next((i for i, line in enumerate(lines) if _section_of(line) == section), None)
     if start is None:
+        body = "".join(f"{k} = {v}{newline}" for k, v in values.items() if v is not None)
+        if not body and values:
+            return text  # only removals, and there is nothing to remove from
         prefix = "" if not text or text.endswith(("\n", "\r")) else newline
-        gap = newline if text.strip() else ""
-        body = "".join(f"{k} = {v}{newline}" for k, v in values.items())
+        blank_before = not text.strip() or lines[-1].strip() == ""
+        gap = "" if blank_before else newline
         return f"{text}{prefix}{gap}[{section}]{newline}{body}"
     end = next((i for i in range(start + 1, len(lines)) if _section_of(lines[i]) is not None), len(lines))
     pending = dict(values)
-    body = lines[start + 1 : end]
-    for i, line in enumerate(body):
+    body: list[str] = []
+    skipping = False  # inside the continuation lines of a key being replaced or removed
+    for line in lines[start + 1 : end]:
+        if skipping and _is_continuation(line):
+            continue
+        skipping = False
         match = _KEY.match(line)
         if match and match.group(1) in pending:
-            body[i] = f"{match.group(1)} = {pending.pop(match.group(1))}{newline}"
+            skipping = True
+            value = pending.pop(match.group(1))
+            if value is not None:
+                body.append(f"{match.group(1)} = {value}{newline}")
+            continue
+        body.append(line)
+    additions = [f"{k} = {v}{newline}" for k, v in pending.items() if v is not None]
     # New keys go after the section's last key line, before trailing blank lines and comments.
-    last_key = max((i for i, line in enumerate(body) if _KEY.match(line)), default=-1)
+    last_key = max(
+        (i for i, line in enumerate(body) if _KEY.match(line) or _is_continuation(line)), default=-1
+    )
     head = lines[start]
-    if pending:
+    if additions:
         if last_key >= 0:
             body[last_key] = _terminated(body[last_key], newline)
         else:
             head = _terminated(head, newline)
-    body[last_key + 1 : last_key + 1] = [f"{k} = {v}{newline}" for k, v in pending.items()]
+    body[last_key + 1 : last_key + 1] = additions
     return "".join([*lines[:start], head, *body, *lines[end:]])
+
+
+def _is_continuation(line: str) -> bool:
+    """An indented, non-blank, non-comment line: configparser reads it as more of the previous value."""
+    stripped = line.strip()
+    return bool(stripped) and line[:1] in (" ", "\t") and not stripped.startswith(("#", ";"))
 
 
 def _terminated(line: str, newline: str) -> str:
@@ -112,22 +143,34 @@ def _section_of(line: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+def write_section(
+    path: str | os.PathLike[str], section: str, values: Mapping[str, str | None], mode: int | None = None
+) -> Path:
+    """Set (or, for None, remove) keys of ``[section]`` in the INI file at ``path``, keeping every other byte.
+
+    Serialized with other writers by a lock file; a file that does not parse is reported (ConfigError with
+    path and line) and left as it is. ``mode`` defaults to the file's own, or 0600 for a new file.
+    """
+    path = Path(path)
+    with file_lock(path):
+        read_ini(path)  # refuses to rewrite a file it cannot parse
+        try:
+            text = path.read_text(encoding="utf-8")
+            current = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            text, current = "", 0o600
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+        atomic_write(path, replace_section(text, section, values), current if mode is None else mode)
+    return path
+
+
 def write_credentials(profile: str, credentials: Credentials, path: Path | None = None) -> Path:
-    """Store ``credentials`` as ``[profile]`` in the shared credentials file; a malformed file is left alone."""
-    path = path or credentials_path()
+    """Store ``credentials`` as ``[profile]`` in the shared credentials file (0600); a malformed file is left alone."""
     values = {
         "aws_access_key_id": credentials.access_key_id,
         "aws_secret_access_key": credentials.secret_access_key,
         "aws_session_token": credentials.session_token,
         "x_security_token_expires": credentials.expiration.isoformat().replace("+00:00", "Z"),
     }
-    with file_lock(path):
-        read_ini(path)  # refuses (ConfigError with path and line) to rewrite a file it cannot parse
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            text = ""
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read {path}: {exc}") from None
-        atomic_write(path, replace_section(text, profile, values))
-    return path
+    return write_section(path or credentials_path(), profile, values, mode=0o600)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import stat
 from datetime import datetime, timezone
 from pathlib import Path
@@ -103,3 +104,149 @@ def test_malformed_file_is_reported_with_line_and_left_untouched(tmp_path: Path)
     with pytest.raises(ConfigError, match=r"credentials, line 3"):
         write_credentials("dev", CREDS, path)
     assert path.read_text() == broken
+
+
+# -- config files: "profile X" and "saml-endpoint X" sections, removals, continuation lines -------------
+
+_section_names = st.one_of(
+    _names, _names.map(lambda n: f"profile {n}"), _names.map(lambda n: f"saml-endpoint {n}")
+)
+
+
+@st.composite
+def config_files(draw: st.DrawFn) -> str:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(0, 2))):
+        lines.append(draw(_comments))
+    for name in draw(st.lists(_section_names, unique=True, max_size=4)):
+        lines.append(f"[{name}]")
+        for key in draw(st.lists(_names, unique=True, max_size=3)):
+            lines.append(f"{key} = {draw(_values)}")
+            if draw(st.booleans()):
+                lines.append(f"    {draw(_values)}")  # a continuation line
+            if draw(st.booleans()):
+                lines.append(draw(_comments))
+        for _ in range(draw(st.integers(0, 2))):
+            lines.append("")
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return newline.join(lines) + (newline if lines and draw(st.booleans()) else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    config_files(),
+    _section_names,
+    st.dictionaries(_names, st.one_of(st.none(), _values), max_size=3),
+)
+def test_any_config_survives_a_write_except_for_the_one_section(
+    text: str, target: str, values: dict[str, str | None]
+) -> None:
+    out = replace_section(text, target, values)
+    before, after = _sections(text), _sections(out)
+    expected = {k: v for k, v in {**before.get(target, {}), **values}.items() if v is not None}
+    if target in before or expected:
+        assert after[target] == expected
+    assert {k: v for k, v in after.items() if k != target} == {k: v for k, v in before.items() if k != target}
+    lines, out_lines = text.splitlines(keepends=True), out.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"[{target}]"), None)
+    if start is None:
+        assert out.startswith(text)
+    else:  # every line before the section and after it is byte-identical
+        assert out_lines[: start + 1] == lines[: start + 1]
+        nxt = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+        tail = lines[nxt:]
+        assert out_lines[len(out_lines) - len(tail) :] == tail or not tail
+    if "\r\n" in text:
+        assert "\n" not in out.replace("\r\n", "")
+
+
+def test_removing_a_key_takes_its_continuation_lines_and_nothing_else() -> None:
+    text = "[profile dev]\nsaml_policy_arns = arn:a,\n    arn:b\n# note\nregion = x\n"
+    assert (
+        replace_section(text, "profile dev", {"saml_policy_arns": None})
+        == "[profile dev]\n# note\nregion = x\n"
+    )
+    assert replace_section(text, "profile dev", {"saml_policy_arns": "arn:c"}) == (
+        "[profile dev]\nsaml_policy_arns = arn:c\n# note\nregion = x\n"
+    )
+    assert replace_section(text, "profile other", {"k": None}) == text
+
+
+# -- crash safety --------------------------------------------------------------------------------------
+
+
+def test_a_failure_between_write_and_rename_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
+    from samlbroker import store
+
+    path = tmp_path / "credentials"
+    path.write_text("[prod]\nk = old\n")
+
+    def crash(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.os, "replace", crash)
+    with pytest.raises(OSError):
+        store.atomic_write(path, "[prod]\nk = new\n")
+    assert path.read_text() == "[prod]\nk = old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["credentials"]
+
+
+WRITER = """
+import sys
+from samlbroker.store import atomic_write
+path = sys.argv[1]
+big = {"a": "[a]\\n" + "k = " + "A" * 4_000_000 + "\\n", "b": "[b]\\n" + "k = " + "B" * 3_000_000 + "\\n"}
+print("ready", flush=True)
+while True:
+    for text in big.values():
+        atomic_write(path, text)
+"""
+
+
+def test_killing_the_writer_mid_write_leaves_the_old_or_the_new_file(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "credentials"
+    full = {"[a]\nk = " + "A" * 4_000_000 + "\n", "[b]\nk = " + "B" * 3_000_000 + "\n"}
+    path.write_text(next(iter(full)))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for delay in (0.05, 0.13, 0.21, 0.37, 0.5):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, env=env)
+        assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
+        time.sleep(delay)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(10)
+        assert path.read_text() in full  # never torn, never empty
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_concurrent_writers_lose_no_section(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "config"
+    path.write_text("# shared\n")
+    code = (
+        "import sys\nfrom samlbroker.store import write_section\n"
+        "for i in range(5):\n    write_section(sys.argv[1], f'profile p{sys.argv[2]}-{i}', {'k': sys.argv[2]})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    writers = [subprocess.Popen([sys.executable, "-c", code, str(path), str(n)], env=env) for n in range(6)]
+    assert [w.wait(60) for w in writers] == [0] * 6
+    sections = _sections(path.read_text())
+    assert len(sections) == 30
+    assert path.read_text().startswith("# shared\n")
+
+
+def test_a_symlinked_file_is_written_through_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "credentials"
+    real.parent.mkdir()
+    real.write_text("[prod]\nk = v\n")
+    link = tmp_path / "credentials"
+    link.symlink_to(real)
+    write_credentials("dev", CREDS, link)
+    assert link.is_symlink()
+    assert "[dev]" in real.read_text() and real.read_text().startswith("[prod]\nk = v\n")

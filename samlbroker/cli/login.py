@@ -22,6 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_login(args: argparse.Namespace) -> int:
+    from .. import cache
     from ..flow import login
     from ..profiles import read_ini
     from ..store import credentials_path, write_credentials
@@ -46,6 +47,17 @@ def run_login(args: argparse.Namespace) -> int:
         )
     creds = result.credentials
     expires = creds.expiration.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if target.profile is not None:
+        # Keyed by what was logged in to (the command line may differ from the profile): credential-process
+        # and FederatedCredentials find it only when it is for exactly their endpoint, user and role.
+        cache.store(
+            cache.key_for(target.endpoint.url, target.user, target.role),
+            creds,
+            profile=target.profile.name,
+            endpoint=target.endpoint.url,
+            user=target.user,
+            role_arn=result.role.role_arn,
+        )
     if store:
         path = write_credentials(where, creds)
         stored = f"stored as [{where}] in {path}"

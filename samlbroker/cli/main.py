@@ -1,14 +1,17 @@
-"""The ``samlbroker`` command: argument parsing, logging, and errors as one line on stderr."""
+"""The ``samlbroker`` command: argument parsing, logging, and errors as one line on stderr.
+
+Importing this module costs next to nothing: ``credential-process`` answers from the cache before argparse,
+logging or any command module is loaded.
+"""
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
-from collections.abc import Sequence
 
-from .. import __version__
-from ..errors import AuthenticationFailedError, SAMLBrokerError
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -17,18 +20,36 @@ EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from .. import __version__
+    from . import configure, exec_env, lab, login, process
+
     parser = argparse.ArgumentParser(prog="samlbroker", description="AWS credentials through SAML / AD FS.")
     parser.add_argument("--version", action="version", version=f"samlbroker {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the HTTP flow (never secrets)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from . import lab, login
-
-    for module in (login, lab):
+    for module in (login, configure, process, exec_env, lab):
         module.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["credential-process"]:
+        from .process import answer_from_cache
+
+        code = answer_from_cache(argv[1:])
+        if code is not None:
+            return code
+    return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
+    import logging
+
+    from ..errors import AuthenticationFailedError, SAMLBrokerError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -60,12 +81,17 @@ def _fail(message: object, code: int) -> int:
 
 
 def _setup_logging(verbose: bool) -> None:
+    import logging
+
+    # Library warnings (urllib3's, botocore's) go to the log: only -v shows them, never a bare traceback-like line.
+    logging.captureWarnings(True)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    for name in ("samlbroker", "urllib3.connectionpool"):
+    quiet = {"py.warnings": logging.ERROR}
+    for name in ("samlbroker", "urllib3.connectionpool", "py.warnings"):
         logger = logging.getLogger(name)
         logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        logger.setLevel(logging.DEBUG if verbose else quiet.get(name, logging.WARNING))
         logger.propagate = False
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 from ..errors import RoleNotFoundError, SAMLBrokerError
 
 if TYPE_CHECKING:
+    from ..mfa.base import MFAPrompt
     from ..roles import RolePair
 
 
@@ -68,6 +69,35 @@ def pick_role(roles: Mapping[str, RolePair], stream: TextIO | None = None) -> Ro
         out.write("  enter one of the numbers above\n")
 
 
+def mfa_prompt(question: MFAPrompt) -> str | None:
+    """The terminal's second-factor hook: hidden input for a code; a push is announced once."""
+    if not interactive():
+        raise SAMLBrokerError(
+            f"the IdP asks for a second factor ({question.method}) and there is no terminal: "
+            "run `samlbroker login` on a terminal"
+        )
+    _pause_spinners()
+    if question.message:
+        sys.stderr.write(f"{question.message}\n")
+    if question.kind == "push":
+        sys.stderr.write(f"Approve the sign-in request on your device ({question.method})...\n")
+        sys.stderr.flush()
+        return None
+    again = f" (attempt {question.attempt})" if question.attempt > 1 else ""
+    try:
+        return getpass.getpass(f"{question.method} code{again}: ", stream=sys.stderr) or None
+    except EOFError:
+        return None
+
+
+_spinners: list[Spinner] = []
+
+
+def _pause_spinners() -> None:
+    for spin in _spinners:
+        spin.close()
+
+
 class Spinner:
     """Says on stderr what we are waiting for; silent when stderr is not a terminal."""
 
@@ -81,6 +111,7 @@ class Spinner:
     def stage(self, label: str) -> None:
         self._label = label
         if self.enabled and self._thread is None:
+            self._stop.clear()
             self._thread = threading.Thread(target=self._spin, daemon=True)
             self._thread.start()
 
@@ -103,7 +134,9 @@ class Spinner:
 @contextlib.contextmanager
 def spinner() -> Iterator[Spinner]:
     spin = Spinner()
+    _spinners.append(spin)
     try:
         yield spin
     finally:
         spin.close()
+        _spinners.remove(spin)

@@ -29,6 +29,8 @@ class LabUser:
     roles: tuple[RolePair, ...] = ()
     disabled: bool = False
     mfa: str = "none"
+    mfa_secret: str = field(default="", repr=False)
+    push: str = "approve"
     session_duration: int | None = None
 
     def role_tuples(self, partition: str | None = None) -> list[tuple[str, str]]:
@@ -120,6 +122,16 @@ def _flag(value: str, key: str, section: str) -> bool:
     raise ValueError(f"[{section}] {key} must be yes or no, not {value!r}")
 
 
+MFA_KINDS = ("none", "totp", "push", "email", "duo")
+
+
+def _mfa(value: str, section: str) -> str:
+    kind = value.strip().lower()
+    if kind not in MFA_KINDS:
+        raise ValueError(f"[{section}] mfa must be one of {', '.join(MFA_KINDS)}, not {kind!r}")
+    return kind
+
+
 def _roles(text: str, provider: str, section: str) -> tuple[RolePair, ...]:
     pairs = []
     for arn in (part.strip() for part in re.split(r"[,\n]", text)):
@@ -151,7 +163,9 @@ def parse_users(text: str, source: str = "<lab users>") -> LabUsers:
             display_name=entry.get("display_name", name),
             roles=_roles(entry.get("roles", ""), entry.get("provider", "lab-adfs").strip(), section),
             disabled=_flag(entry.get("disabled", "no"), "disabled", section),
-            mfa=entry.get("mfa", "none").strip().lower(),
+            mfa=_mfa(entry.get("mfa", "none"), section),
+            mfa_secret=entry.get("totp_secret", "").strip(),
+            push=entry.get("push", "approve").strip().lower(),
             session_duration=int(duration) if duration else None,
         )
         users[name.lower()] = user

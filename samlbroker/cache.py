@@ -1,0 +1,172 @@
+"""The credentials cache: one JSON file per identity under ``~/.aws/samlbroker/cache/``.
+
+A file is named by a hash of what its credentials are for (endpoint URL, user or the default identity,
+role, partition), never by profile name alone, so editing a profile's role or user can never serve another
+identity's credentials. It holds the temporary AWS credentials and their expiry, never a password.
+
+Reading is standard library only (``os``, ``json``, ``time``): the credential-process cache hit goes
+through :func:`load` and must stay cheap. Writing (atomic, 0600, under a lock) imports :mod:`.store`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import configparser
+    from contextlib import AbstractContextManager
+
+    from .sts import Credentials
+
+FORMAT = 1
+DEFAULT_IDENTITY = "default identity"
+# botocore re-fetches credentials with under 15 minutes left (its advisory window) and insists on more than
+# 10 (mandatory): credentials are handed out only with more than ADVISORY_REFRESH seconds left.
+ADVISORY_REFRESH = 15 * 60
+MANDATORY_REFRESH = 10 * 60
+
+
+def cache_dir() -> str:
+    """``~/.aws/samlbroker/cache``."""
+    return os.path.join(os.path.expanduser("~"), ".aws", "samlbroker", "cache")
+
+
+def partition_of(role: str | None) -> str:
+    """The partition of a role ARN (``arn:PARTITION:iam::...``); empty when the role is not an ARN."""
+    if role and role.startswith("arn:"):
+        return role.split(":", 2)[1]
+    return ""
+
+
+def key_for(endpoint_url: str, user: str | None, role: str | None) -> str:
+    """The cache key of credentials for ``role`` got by ``user`` (None: the default identity) at the endpoint."""
+    try:
+        from _sha256 import sha256  # the C module alone: hashlib's OpenSSL set-up costs milliseconds
+    except ImportError:  # pragma: no cover - builds without it
+        from hashlib import sha256
+    identity = [FORMAT, endpoint_url, user or DEFAULT_IDENTITY, role or "", partition_of(role)]
+    return sha256(json.dumps(identity, separators=(",", ":")).encode()).hexdigest()[:40]
+
+
+def profile_key(parser: configparser.ConfigParser, name: str) -> str | None:
+    """The cache key of profile ``name`` read straight from a parsed config (None: not a usable profile).
+
+    Reads the same keys, the same way, as :func:`samlbroker.profiles.load_profile` does.
+    """
+    from .ini import ENDPOINT_PREFIX, profile_section
+
+    section = profile_section(parser, name)
+    if not parser.has_section(section):
+        return None
+    endpoint = parser.get(section, "saml_endpoint", fallback="")
+    url = parser.get(ENDPOINT_PREFIX + endpoint, "url", fallback="") if endpoint else ""
+    if not url:
+        return None
+    user = parser.get(section, "saml_user", fallback="") or None
+    role = parser.get(section, "saml_role_arn", fallback="") or None
+    return key_for(url, user, role)
+
+
+def entry_path(key: str) -> str:
+    return os.path.join(cache_dir(), key + ".json")
+
+
+def load(key: str) -> dict[str, object] | None:
+    """The cached entry for ``key`` (a dict with the credential fields and ``expires_at``), or None."""
+    try:
+        with open(entry_path(key), encoding="utf-8") as handle:
+            entry = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    fields = ("access_key_id", "secret_access_key", "session_token", "expiration", "expires_at")
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT or not all(f in entry for f in fields):
+        return None
+    return entry
+
+
+def seconds_left(entry: dict[str, object], now: float | None = None) -> float:
+    """How long the cached credentials stay valid, in seconds (negative once expired)."""
+    expires_at = entry.get("expires_at")
+    if not isinstance(expires_at, (int, float)):
+        return -1.0
+    return float(expires_at) - (time.time() if now is None else now)
+
+
+def process_json(entry: dict[str, object]) -> str:
+    """The AWS ``credential_process`` v1 JSON of a cache entry."""
+    return json.dumps(
+        {
+            "Version": 1,
+            "AccessKeyId": entry["access_key_id"],
+            "SecretAccessKey": entry["secret_access_key"],
+            "SessionToken": entry["session_token"],
+            "Expiration": entry["expiration"],
+        }
+    )
+
+
+def to_credentials(entry: dict[str, object]) -> Credentials:
+    """A cache entry as :class:`~samlbroker.sts.Credentials`."""
+    import datetime as dt
+
+    from .sts import Credentials
+
+    return Credentials(
+        access_key_id=str(entry["access_key_id"]),
+        secret_access_key=str(entry["secret_access_key"]),
+        session_token=str(entry["session_token"]),
+        expiration=dt.datetime.fromtimestamp(float(entry["expires_at"]), dt.timezone.utc),  # type: ignore[arg-type]
+        assumed_role_arn=entry.get("assumed_role_arn") or None,  # type: ignore[arg-type]
+    )
+
+
+def store(key: str, credentials: Credentials, **about: str | None) -> str:
+    """Write ``credentials`` as the entry for ``key`` (atomic, 0600, folder 0700); returns the file's path.
+
+    ``about`` adds descriptive fields (endpoint, user, role): what the entry is for, never a secret of the user.
+    """
+    import datetime as dt
+
+    from .store import atomic_write
+
+    expiration = credentials.expiration.astimezone(dt.timezone.utc)
+    entry = {
+        "format": FORMAT,
+        "access_key_id": credentials.access_key_id,
+        "secret_access_key": credentials.secret_access_key,
+        "session_token": credentials.session_token,
+        "expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expires_at": expiration.timestamp(),
+        "assumed_role_arn": credentials.assumed_role_arn,
+        **{k: v for k, v in about.items() if v is not None},
+    }
+    path = entry_path(key)
+    _ensure_private_dir(os.path.dirname(path))
+    atomic_write(path, json.dumps(entry, indent=1) + "\n")
+    return path
+
+
+def remove(key: str) -> None:
+    """Forget the entry for ``key`` (nothing happens when there is none)."""
+    import contextlib
+
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(entry_path(key))
+
+
+def locked(key: str) -> AbstractContextManager[None]:
+    """The inter-process lock of ``key``'s entry: whoever holds it is the one logging in for that identity."""
+    from .store import file_lock
+
+    path = entry_path(key)
+    _ensure_private_dir(os.path.dirname(path))
+    return file_lock(path)
+
+
+def _ensure_private_dir(folder: str) -> None:
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    if os.name != "nt" and os.stat(folder).st_mode & 0o077:
+        os.chmod(folder, 0o700)

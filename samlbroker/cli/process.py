@@ -1,0 +1,111 @@
+"""``samlbroker credential-process --profile NAME``: the AWS ``credential_process`` source.
+
+The cache hit (:func:`answer_from_cache`) uses the standard library only: the AWS CLI and SDKs run this for
+every command. Anything else (a login, an error to explain) goes through the full command below.
+Only the credentials JSON is ever written to stdout; prompts go to the terminal, messages to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+
+    from ..credentials import CredentialRequest
+    from ..identity import UserCredentials
+
+
+def answer_from_cache(argv: list[str]) -> int | None:
+    """Print cached credentials with more than 15 minutes left and return 0; None when a login is needed."""
+    name = _profile_argument(argv)
+    if name is None:
+        return None
+    from .. import cache
+    from ..ini import config_path, read_ini
+
+    try:
+        key = cache.profile_key(read_ini(config_path()), name)
+    except Exception:  # a ConfigError (or worse): the full command explains it
+        return None
+    entry = cache.load(key) if key else None
+    if entry is None or cache.seconds_left(entry) <= cache.ADVISORY_REFRESH:
+        return None
+    sys.stdout.write(cache.process_json(entry) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _profile_argument(argv: list[str]) -> str | None:
+    """NAME of exactly ``--profile NAME`` / ``--profile=NAME``; None for anything else (argparse handles it)."""
+    if len(argv) == 2 and argv[0] == "--profile" and argv[1] and not argv[1].startswith("-"):
+        return argv[1]
+    if len(argv) == 1 and argv[0].startswith("--profile=") and len(argv[0]) > len("--profile="):
+        return argv[0].split("=", 1)[1]
+    return None
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    process = commands.add_parser(
+        "credential-process",
+        help="print the profile's credentials as AWS credential_process JSON (logging in when needed)",
+    )
+    process.add_argument("--profile", required=True, help="a role profile of the AWS config file")
+    process.set_defaults(run=run_process)
+
+
+def run_process(args: argparse.Namespace) -> int:
+    from .. import cache
+    from ..credentials import FederatedCredentials
+
+    credentials = FederatedCredentials(args.profile, callback=terminal_callback(args.profile))
+    creds = credentials.get_credentials()
+    entry = {
+        "access_key_id": creds.access_key_id,
+        "secret_access_key": creds.secret_access_key,
+        "session_token": creds.session_token,
+        "expiration": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    sys.stdout.write(cache.process_json(entry) + "\n")
+    return 0
+
+
+def terminal_callback(profile_name: str) -> Callable[[CredentialRequest], UserCredentials]:
+    """A callback that asks for the password on the controlling terminal, or says to run ``login``."""
+
+    def ask(request: CredentialRequest) -> UserCredentials:
+        import getpass
+
+        from ..errors import SAMLBrokerError
+        from ..identity import UserCredentials
+
+        if not has_terminal():
+            raise SAMLBrokerError(
+                f"profile {profile_name!r} needs the password of {request.user_identity} and there is no "
+                f"terminal to ask on: run `samlbroker login --profile {profile_name}`"
+            )
+        again = "Wrong password. " if request.previous_authentication_failed else ""
+        try:
+            password = getpass.getpass(
+                f"{again}Password for {request.user_identity} (profile {profile_name}): "
+            )
+        except EOFError:
+            raise SAMLBrokerError("no password given") from None
+        return UserCredentials(request.user_identity, password)
+
+    return ask
+
+
+def has_terminal() -> bool:
+    """A controlling terminal can be opened (botocore pipes stdout and stderr, so isatty() says nothing)."""
+    if os.name == "nt":
+        return sys.stdin.isatty()
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return False
+    os.close(fd)
+    return True

@@ -1,0 +1,57 @@
+"""Reading the AWS shared config and credentials files: where they are, and parsing with path+line errors.
+
+Standard library only and no dataclasses: the credential-process cache hit reads the config through this.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+
+ENDPOINT_PREFIX = "saml-endpoint "
+
+
+def config_path() -> str:
+    """``AWS_CONFIG_FILE`` or ``~/.aws/config``."""
+    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
+
+
+def credentials_path() -> str:
+    """``AWS_SHARED_CREDENTIALS_FILE`` or ``~/.aws/credentials``."""
+    return os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
+
+
+def read_ini(path: str | os.PathLike[str]) -> configparser.ConfigParser:
+    """Parse an AWS-style INI file (absent = empty); a malformed one is a ConfigError naming path and line."""
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"), strict=False)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle, source=str(path))
+    except FileNotFoundError:
+        pass
+    except configparser.Error as exc:
+        from .errors import ConfigError
+
+        raise ConfigError(_describe_parse_error(path, exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        from .errors import ConfigError
+
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    return parser
+
+
+def profile_section(parser: configparser.ConfigParser, name: str) -> str:
+    """The section holding profile ``name``: ``[default]`` for ``default`` when present, else ``[profile NAME]``."""
+    return "default" if name == "default" and parser.has_section("default") else f"profile {name}"
+
+
+def _describe_parse_error(path: str | os.PathLike[str], exc: configparser.Error) -> str:
+    """Path, line and kind of the first problem; never the line's text (it may hold a secret)."""
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"{path}, line {exc.lineno} is malformed: a key before any [section] header"
+    if isinstance(exc, configparser.ParsingError) and exc.errors:
+        return f"{path}, line {exc.errors[0][0]} is malformed: not a [section] header or a key = value line"
+    line = getattr(exc, "lineno", None)
+    where = f"{path}, line {line}" if line else str(path)
+    kind = type(exc).__name__.removesuffix("Error").replace("Duplicate", "duplicate ").lower()
+    return f"{where} is malformed: {kind}"

@@ -1,0 +1,119 @@
+"""Runs the second factor after the first: ask for codes (bounded), wait for pushes (bounded), never replay."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..errors import AuthenticationFailedError
+from .base import MFAHandler, MFAPage, MFAPrompt
+from .pages import read_mfa_page
+
+if TYPE_CHECKING:
+    import requests
+
+MFA = "samlbroker.mfa"
+MAX_CODE_ATTEMPTS = 3
+
+
+def builtin_handlers() -> list[MFAHandler]:
+    from .adfs import AdfsCodeHandler, AdfsPushHandler
+
+    return [AdfsCodeHandler(), AdfsPushHandler()]
+
+
+def installed_handlers() -> list[MFAHandler]:
+    """Plugins first (a specific handler beats a generic built-in), then the built-ins."""
+    from ..plugins import available
+
+    plugins = [
+        ep.load()() for name, ep in sorted(available(MFA).items()) if name not in ("adfs-code", "adfs-push")
+    ]
+    return [*plugins, *builtin_handlers()]
+
+
+class SecondFactor:
+    """Drives the second-factor pages of one login until the IdP answers with something else."""
+
+    def __init__(
+        self,
+        prompt: Callable[[MFAPrompt], str | None] | None,
+        handlers: list[MFAHandler] | None = None,
+        push_timeout: float = 120,
+        poll_interval: float = 2,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.prompt = prompt
+        self._handlers = handlers
+        self.push_timeout = push_timeout
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.sleep = sleep
+        self.requests = 0
+
+    def complete(self, session: requests.Session, response: requests.Response) -> requests.Response:
+        """Answer second-factor pages in ``response`` until the IdP sends something else; return that."""
+        attempts: dict[str, int] = {}
+        page = read_mfa_page(response)
+        while page is not None:
+            handler = self._handler_for(page)
+            if handler.kind == "push":
+                response = self._wait_for_push(session, handler, page)
+            else:
+                attempt = attempts[page.auth_method] = attempts.get(page.auth_method, 0) + 1
+                if attempt > MAX_CODE_ATTEMPTS:
+                    raise AuthenticationFailedError(
+                        f"the second factor ({page.auth_method}) was refused {MAX_CODE_ATTEMPTS} times; "
+                        "log in again later",
+                        idp_message=page.message,
+                    )
+                code = self._ask(MFAPrompt("code", page.auth_method, page.message, attempt))
+                response = handler.answer(session, page, code)
+                self.requests += 1
+            page = read_mfa_page(response)
+        return response
+
+    def _handler_for(self, page: MFAPage) -> MFAHandler:
+        handlers = self._handlers if self._handlers is not None else installed_handlers()
+        for handler in handlers:
+            if handler.recognizes(page):
+                return handler
+        raise AuthenticationFailedError(
+            f"the IdP asks for a second factor (AuthMethod {page.auth_method or 'unnamed'}) that no installed "
+            "MFA handler answers",
+            idp_message=page.message,
+        )
+
+    def _ask(self, question: MFAPrompt) -> str:
+        if self.prompt is None:
+            raise AuthenticationFailedError(
+                f"the IdP asks for a {question.method} code and there is no way to ask you (no terminal, "
+                "no mfa_prompt): run `samlbroker login` on a terminal",
+                idp_message=question.message,
+            )
+        code = self.prompt(question)
+        if not code:
+            raise AuthenticationFailedError(f"second factor ({question.method}) declined")
+        return code
+
+    def _wait_for_push(
+        self, session: requests.Session, handler: MFAHandler, page: MFAPage
+    ) -> requests.Response:
+        if self.prompt is not None:
+            self.prompt(MFAPrompt("push", page.auth_method, page.message, 1))
+        deadline = self.clock() + self.push_timeout
+        while True:
+            response = handler.answer(session, page, None)
+            self.requests += 1
+            again = read_mfa_page(response)
+            if again is None or again.auth_method != page.auth_method:
+                return response
+            if self.clock() + self.poll_interval > deadline:
+                raise AuthenticationFailedError(
+                    f"no approval of the {page.auth_method} request within {self.push_timeout:.0f} s",
+                    idp_message=again.message,
+                )
+            self.sleep(self.poll_interval)
+            page = again
