@@ -5,8 +5,6 @@ Names are imported lazily, so ``import samlbroker`` stays cheap on the credentia
 
 from __future__ import annotations
 
-from importlib import import_module
-
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -29,6 +27,7 @@ _EXPORTS = {
     "DependencyMissingError": "errors",
     "FederatedCredentials": "credentials",
     "CredentialRequest": "credentials",
+    "MFAPrompt": "mfa.base",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
@@ -38,6 +37,8 @@ def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'samlbroker' has no attribute {name!r}")
+    from importlib import import_module  # here, not at the top: importlib pulls in warnings
+
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

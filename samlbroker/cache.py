@@ -4,13 +4,15 @@ A file is named by a hash of what its credentials are for (endpoint URL, user or
 role, partition), never by profile name alone, so editing a profile's role or user can never serve another
 identity's credentials. It holds the temporary AWS credentials and their expiry, never a password.
 
-Reading is standard library only (``os``, ``json``, ``time``): the credential-process cache hit goes
-through :func:`load` and must stay cheap. Writing (atomic, 0600, under a lock) imports :mod:`.store`.
+An entry file starts with two plain lines, the expiry (epoch seconds) and the ready ``credential_process``
+JSON, then the entry as JSON. With a profile pointer (``profile-*``: the config file's size and mtime and the
+entry's key), :func:`fast_answer` serves a cache hit with ``os`` alone: no configparser, json or hashlib.
+Any edit of the config file changes its stat and sends the next call down the full path, which re-derives
+the key. Writing (atomic, 0600, under a lock) imports :mod:`.store`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
     from .sts import Credentials
 
-FORMAT = 1
+FORMAT = 2
 DEFAULT_IDENTITY = "default identity"
 # botocore re-fetches credentials with under 15 minutes left (its advisory window) and insists on more than
 # 10 (mandatory): credentials are handed out only with more than ADVISORY_REFRESH seconds left.
@@ -47,6 +49,8 @@ def key_for(endpoint_url: str, user: str | None, role: str | None) -> str:
         from _sha256 import sha256  # the C module alone: hashlib's OpenSSL set-up costs milliseconds
     except ImportError:  # pragma: no cover - builds without it
         from hashlib import sha256
+    import json
+
     identity = [FORMAT, endpoint_url, user or DEFAULT_IDENTITY, role or "", partition_of(role)]
     return sha256(json.dumps(identity, separators=(",", ":")).encode()).hexdigest()[:40]
 
@@ -76,15 +80,69 @@ def entry_path(key: str) -> str:
 
 def load(key: str) -> dict[str, object] | None:
     """The cached entry for ``key`` (a dict with the credential fields and ``expires_at``), or None."""
+    import json
+
     try:
         with open(entry_path(key), encoding="utf-8") as handle:
-            entry = json.load(handle)
+            handle.readline()
+            handle.readline()
+            entry = json.loads(handle.read())
     except (OSError, ValueError):
         return None
     fields = ("access_key_id", "secret_access_key", "session_token", "expiration", "expires_at")
     if not isinstance(entry, dict) or entry.get("format") != FORMAT or not all(f in entry for f in fields):
         return None
     return entry
+
+
+def pointer_path(config: str, profile: str) -> str:
+    """Where the pointer from (config file, profile) to its entry lives."""
+    return os.path.join(cache_dir(), f"profile-{_safe(os.path.abspath(config))}--{_safe(profile)}")
+
+
+def remember_profile(config: str, profile: str, key: str) -> None:
+    """Point (config file, profile) at ``key``'s entry, valid while the config file keeps its size and mtime.
+
+    Written with ``os`` alone (temp file, rename), as it happens on the cache-hit path.
+    """
+    try:
+        stat = os.stat(config)
+    except OSError:
+        return
+    path = pointer_path(config, profile)
+    if len(os.path.basename(path)) > 240:
+        return  # an unusually long path: the full path still works
+    _ensure_private_dir(os.path.dirname(path))
+    temp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, f"{stat.st_mtime_ns} {stat.st_size} {key}\n".encode("ascii"))
+    finally:
+        os.close(fd)
+    os.replace(temp, path)
+
+
+def fast_answer(config: str, profile: str, min_seconds_left: float = ADVISORY_REFRESH) -> str | None:
+    """The ready credential_process JSON of the profile's entry, or None (then take the full path)."""
+    try:
+        with open(pointer_path(config, profile), encoding="utf-8") as handle:
+            mtime, size, key = handle.read().split()
+        stat = os.stat(config)
+        if str(stat.st_mtime_ns) != mtime or str(stat.st_size) != size or not key.isalnum():
+            return None
+        with open(entry_path(key), encoding="utf-8") as handle:
+            expires_at = float(handle.readline())
+            ready = handle.readline().strip()
+    except (OSError, ValueError):
+        return None
+    if expires_at - time.time() <= min_seconds_left or not ready.startswith("{"):
+        return None
+    return ready
+
+
+def _safe(text: str) -> str:
+    """``text`` as a file-name part: letters, digits, '-' and '.' kept, anything else escaped."""
+    return "".join(c if c.isalnum() or c in "-." else f"_{ord(c):x}_" for c in text)
 
 
 def seconds_left(entry: dict[str, object], now: float | None = None) -> float:
@@ -97,6 +155,8 @@ def seconds_left(entry: dict[str, object], now: float | None = None) -> float:
 
 def process_json(entry: dict[str, object]) -> str:
     """The AWS ``credential_process`` v1 JSON of a cache entry."""
+    import json
+
     return json.dumps(
         {
             "Version": 1,
@@ -129,6 +189,7 @@ def store(key: str, credentials: Credentials, **about: str | None) -> str:
     ``about`` adds descriptive fields (endpoint, user, role): what the entry is for, never a secret of the user.
     """
     import datetime as dt
+    import json
 
     from .store import atomic_write
 
@@ -145,7 +206,7 @@ def store(key: str, credentials: Credentials, **about: str | None) -> str:
     }
     path = entry_path(key)
     _ensure_private_dir(os.path.dirname(path))
-    atomic_write(path, json.dumps(entry, indent=1) + "\n")
+    atomic_write(path, f"{entry['expires_at']!r}\n{process_json(entry)}\n{json.dumps(entry, indent=1)}\n")
     return path
 
 

@@ -219,8 +219,7 @@ class FederatedCredentials:
         from .roles import choose_role
 
         endpoint = self.profile.endpoint
-        controller = controller_for(endpoint)
-        controller.mfa_prompt = self.mfa_prompt
+        controller = controller_for(endpoint, mfa_prompt=self.mfa_prompt)
         self.logins += 1
         assertion = controller.get_saml_assertion(endpoint.url, credentials, endpoint.auth_type)
         pair = choose_role(assertion.roles, self.profile.role_arn)

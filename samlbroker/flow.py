@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .assertion import SAMLAssertion
     from .controller import SAMLAuthenticationController
     from .identity import UserCredentials
+    from .mfa.base import MFAPromptHook
     from .profiles import Endpoint
     from .sts import Credentials
 
@@ -30,8 +31,10 @@ class LoginResult:
     mechanism: str | None = None
 
 
-def controller_for(endpoint: Endpoint, timeout: float = 30) -> SAMLAuthenticationController:
-    """A controller set up with the endpoint's CA bundle, proxy and trusted signing certificates."""
+def controller_for(
+    endpoint: Endpoint, timeout: float = 30, mfa_prompt: MFAPromptHook | None = None
+) -> SAMLAuthenticationController:
+    """A controller set up with the endpoint's CA bundle, proxy, trusted signing certificates and MFA prompt."""
     from .controller import SAMLAuthenticationController
     from .parsers.adfs import AdfsResponseParser
 
@@ -40,6 +43,7 @@ def controller_for(endpoint: Endpoint, timeout: float = 30) -> SAMLAuthenticatio
         proxies=endpoint.proxy,
         verify=endpoint.verify,
         timeout=timeout,
+        mfa_prompt=mfa_prompt,
     )
 
 
@@ -52,18 +56,22 @@ def login(
     choose: RoleChooser | None = None,
     stage: Stage | None = None,
     auth_type: str | None = None,
+    policy_arns: Sequence[str] = (),
+    policy: str | None = None,
+    mfa_prompt: MFAPromptHook | None = None,
 ) -> LoginResult:
     """Sign on, pick ``role`` (or let ``choose`` pick among several), and get its credentials.
 
     The STS client is built on a thread while the IdP answers: botocore's start-up overlaps the network wait.
+    ``policy_arns`` / ``policy`` are session policies for AssumeRoleWithSAML, checked before the IdP is asked.
     """
     from .sts import STSClient
 
-    sts = STSClient(region=region)
+    sts = STSClient(region=region, policy_arns=policy_arns, policy=policy)
     warm_up = threading.Thread(target=sts.warm_up, args=(_partition_of(role),), daemon=True)
     warm_up.start()
     (stage or _quiet)("waiting for the IdP")
-    controller = controller_for(endpoint)
+    controller = controller_for(endpoint, mfa_prompt=mfa_prompt)
     assertion = controller.get_saml_assertion(endpoint.url, credentials, auth_type or endpoint.auth_type)
     if role is None and choose is not None and len(assertion.roles) > 1:
         pair = choose(assertion.roles)

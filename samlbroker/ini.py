@@ -1,12 +1,16 @@
 """Reading the AWS shared config and credentials files: where they are, and parsing with path+line errors.
 
-Standard library only and no dataclasses: the credential-process cache hit reads the config through this.
+Standard library only, and configparser only once a file is parsed: the credential-process cache hit
+imports this module for the paths alone.
 """
 
 from __future__ import annotations
 
-import configparser
 import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import configparser
 
 ENDPOINT_PREFIX = "saml-endpoint "
 
@@ -23,6 +27,8 @@ def credentials_path() -> str:
 
 def read_ini(path: str | os.PathLike[str]) -> configparser.ConfigParser:
     """Parse an AWS-style INI file (absent = empty); a malformed one is a ConfigError naming path and line."""
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"), strict=False)
     try:
         with open(path, encoding="utf-8") as handle:
@@ -47,6 +53,8 @@ def profile_section(parser: configparser.ConfigParser, name: str) -> str:
 
 def _describe_parse_error(path: str | os.PathLike[str], exc: configparser.Error) -> str:
     """Path, line and kind of the first problem; never the line's text (it may hold a secret)."""
+    import configparser
+
     if isinstance(exc, configparser.MissingSectionHeaderError):
         return f"{path}, line {exc.lineno} is malformed: a key before any [section] header"
     if isinstance(exc, configparser.ParsingError) and exc.errors:

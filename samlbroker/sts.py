@@ -178,7 +178,9 @@ class STSClient:
 
     ``endpoint_url`` wins over everything; without it botocore's own settings apply
     (``AWS_ENDPOINT_URL_STS``, ``AWS_ENDPOINT_URL``, the config file's ``endpoint_url``,
-    ``AWS_STS_REGIONAL_ENDPOINTS``). ``verify`` is True (botocore's trust store, ``AWS_CA_BUNDLE`` honoured)
+    ``AWS_STS_REGIONAL_ENDPOINTS``, ``AWS_USE_FIPS_ENDPOINT``), read for ``profile``'s config section when
+    given (else botocore's default profile); ``use_fips`` (True/False) overrides ``use_fips_endpoint``.
+    ``verify`` is True (botocore's trust store, ``AWS_CA_BUNDLE`` honoured)
     or a CA bundle path; ``timeout`` bounds connecting and each read; ``max_attempts`` is the total number of
     tries, the first included, for throttling and transient errors (botocore standard retry mode).
     """
@@ -192,6 +194,8 @@ class STSClient:
         max_attempts: int = 3,
         policy_arns: Sequence[str] = (),
         policy: str | None = None,
+        use_fips: bool | None = None,
+        profile: str | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ConfigError("max_attempts must be at least 1")
@@ -202,6 +206,8 @@ class STSClient:
         self.max_attempts = max_attempts
         self.policy_arns = validate_policy_arns(policy_arns)
         self.policy = validate_policy(policy)
+        self.use_fips = use_fips
+        self.profile = profile
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
 
@@ -266,11 +272,13 @@ class STSClient:
             read_timeout=self.timeout,
             retries={"total_max_attempts": self.max_attempts, "mode": "standard"},  # first try included
         )
+        if self.use_fips is not None:
+            config = config.merge(Config(use_fips_endpoint=self.use_fips))
         verify: bool | str | None = None if self.verify is True else self.verify
         if verify is False:
             log.warning("TLS certificate verification of AWS STS is off")
         try:
-            return botocore.session.Session().create_client(
+            return botocore.session.Session(profile=self.profile).create_client(
                 "sts", region_name=region, endpoint_url=self.endpoint_url, verify=verify, config=config
             )
         except botocore.exceptions.ProfileNotFound as exc:

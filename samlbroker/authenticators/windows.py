@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from ..errors import AuthenticationFailedError, DependencyMissingError
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 # AD FS decides by User-Agent whether to offer Windows-integrated sign-in (its WIASupportedUserAgents list);
 # this one is on the default list of every AD FS version since 2012 R2.
+log = logging.getLogger("samlbroker.auth")
+
 WIA_USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Trident/7.0; rv:11.0) like Gecko"
 
 
@@ -43,16 +46,24 @@ class WindowsIntegratedAuthenticator(Authenticator):
         try:
             response = session.get(endpoint, auth=auth, headers={"User-Agent": self.user_agent})
         except SpnegoError as exc:
-            raise AuthenticationFailedError(self._spnego_failure(credentials, exc)) from None
+            raise AuthenticationFailedError(self._spnego_failure(credentials, exc, auth)) from None
+        finally:
+            self._release(auth)
         self.mechanism = getattr(auth, "mechanism", None) or self.name
         if response.status_code == 401:
-            who = credentials.username if credentials else "your default identity"
-            raise AuthenticationFailedError(
-                f"the IdP refused the {self.scheme} sign-in for {who} (HTTP 401); the password was not retried"
-            )
+            raise AuthenticationFailedError(self._refusal(credentials, auth, response))
         return response
 
-    def _spnego_failure(self, credentials: UserCredentials | None, exc: Exception) -> str:
+    def _release(self, auth: AuthBase) -> None:
+        """Forget per-login state (tickets got with a password)."""
+
+    def _refusal(
+        self, credentials: UserCredentials | None, auth: AuthBase, response: requests.Response
+    ) -> str:
+        who = credentials.username if credentials else "your default identity"
+        return f"the IdP refused the {self.scheme} sign-in for {who} (HTTP 401); the password was not retried"
+
+    def _spnego_failure(self, credentials: UserCredentials | None, exc: Exception, auth: AuthBase) -> str:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         if credentials is None:
             return f"{self.scheme} sign-in with your default identity failed ({reason}); {default_identity_hint()}"
@@ -86,33 +97,189 @@ class NtlmAuthenticator(WindowsIntegratedAuthenticator):
 
 
 class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
-    """SPNEGO: Kerberos when a ticket can be had, else NTLM (as /adfs/ls/wia accepts both)."""
+    """SPNEGO: Kerberos when a ticket can be had, else NTLM (as /adfs/ls/wia accepts both).
+
+    Default identity: the Kerberos ticket cache (``KRB5CCNAME`` honoured; the logged-on user through
+    SSPI on Windows), else NTLM's (SSPI, or ``NTLM_USER_FILE``). With ``UserCredentials`` off Windows,
+    a TGT is requested once with the password in memory; a wrong password stops there (one failed
+    attempt: AD lockout counts them), while an unknown realm, unknown user or unreachable KDC falls
+    back to NTLM. The SPN is ``HTTP/<host that answered 401>`` (the /adfs/ls/wia URL after redirects),
+    taken as it is unless ``canonicalize_hostname``; mutual authentication is required; ``delegate``
+    asks for a forwardable ticket and delegation.
+    """
 
     name = "negotiate"
     scheme = "Negotiate"
     protocol: ClassVar[str] = "negotiate"
+    fall_back_to_ntlm: ClassVar[bool] = True
 
-    def http_auth(self, credentials: UserCredentials | None, host: str) -> AuthBase:
+    def __init__(
+        self, canonicalize_hostname: bool = False, delegate: bool = False, mutual: bool = True
+    ) -> None:
+        super().__init__()
+        self.canonicalize_hostname = canonicalize_hostname
+        self.delegate = delegate
+        self.mutual = mutual
+        self._ticket: Any = None
+        self._principal: str | None = None
+        self._kerberos_skipped: str | None = None
+
+    def _auth(
+        self, username: str | None, password: str | None, protocol: str, credential: Any = None
+    ) -> AuthBase:
         from .spnego_auth import SpnegoAuth
 
+        return SpnegoAuth(
+            username,
+            password,
+            protocol=protocol,
+            mutual=self.mutual,
+            delegate=self.delegate,
+            credential=credential,
+            canonicalize=self.canonicalize_hostname,
+        )
+
+    def http_auth(self, credentials: UserCredentials | None, host: str) -> AuthBase:
+        from .spnego_auth import have_gssapi
+
+        self._principal = self._kerberos_skipped = None
+        if sys.platform == "win32" or not have_gssapi():
+            # SSPI on Windows (Kerberos or NTLM, the logged-on user by default); pure-Python NTLM elsewhere.
+            if credentials is None:
+                return self._auth(None, None, self.protocol)
+            return self._auth(credentials.username, credentials.password, self.protocol)
         if credentials is None:
-            return SpnegoAuth(None, None, protocol=self.protocol)
-        return SpnegoAuth(credentials.username, credentials.password, protocol=self.protocol)
+            return self._auth(None, None, self.protocol)
+        ticket = self._ticket_for(credentials)
+        if ticket is not None:
+            log.info("Kerberos ticket for %s acquired with the password (in memory)", ticket.principal)
+            return self._auth(None, None, "negotiate", credential=[ticket.credential()])
+        from .spnego_auth import ntlm_only_credential
+
+        log.info("Kerberos not available for %s (%s): NTLM", credentials.username, self._kerberos_skipped)
+        return self._auth(
+            None,
+            None,
+            "negotiate",
+            credential=ntlm_only_credential(credentials.username, credentials.password),
+        )
+
+    def _ticket_for(self, credentials: UserCredentials) -> Any:
+        """A TGT got with the password, or None (with the reason kept) when Kerberos is unavailable."""
+        import krb5
+
+        from .spnego_auth import (
+            KERBEROS_UNAVAILABLE,
+            acquire_ticket,
+            default_realm,
+            describe_kerberos_failure,
+            kerberos_failure,
+            kerberos_principal,
+            krb5_profile,
+        )
+
+        with krb5_profile(self.canonicalize_hostname):
+            self._principal = kerberos_principal(credentials.username, default_realm())
+            try:
+                self._ticket = acquire_ticket(
+                    self._principal, credentials.password, forwardable=self.delegate
+                )
+            except krb5.Krb5Error as exc:
+                kind = kerberos_failure(exc)
+                if self.fall_back_to_ntlm and kind in KERBEROS_UNAVAILABLE:
+                    self._kerberos_skipped = kind
+                    return None
+                message = describe_kerberos_failure(
+                    kind, exc, who=credentials.username, spn=None, principal=self._principal
+                )
+                raise AuthenticationFailedError(message) from None
+        return self._ticket
+
+    def _release(self, auth: AuthBase) -> None:
+        ticket, self._ticket = self._ticket, None
+        if ticket is not None:
+            ticket.close()
+
+    def _spnego_failure(self, credentials: UserCredentials | None, exc: Exception, auth: AuthBase) -> str:
+        from .spnego_auth import describe_kerberos_failure, have_gssapi, kerberos_failure
+
+        kind = kerberos_failure(exc) if have_gssapi() else None
+        if kind is None:
+            return super()._spnego_failure(credentials, exc, auth)
+        if credentials is None and kind == "no_ticket" and self.fall_back_to_ntlm:
+            return (
+                f"{self.scheme} sign-in with your default identity failed: no Kerberos ticket and no NTLM "
+                f"identity; {default_identity_hint()}"
+            )
+        who = credentials.username if credentials else None
+        return describe_kerberos_failure(
+            kind, exc, who=who, spn=getattr(auth, "spn", None), principal=self._principal
+        )
+
+    def _refusal(
+        self, credentials: UserCredentials | None, auth: AuthBase, response: requests.Response
+    ) -> str:
+        sent = getattr(auth, "tokens_sent", 0)
+        offered = getattr(auth, "offered", None)
+        if not sent:
+            if offered is not None and "negotiate" not in offered.lower():
+                schemes = ", ".join(
+                    sorted({p.strip().split(" ")[0] for p in offered.split(",") if p.strip()})
+                )
+                return f"the IdP does not offer Negotiate at {_short(response.url)} (it offers: {schemes or 'nothing'})"
+            return (
+                f"the IdP answered 401 and no {self.scheme} token was sent (no ticket could be had for "
+                f"{getattr(auth, 'spn', None) or 'the IdP'}): {default_identity_hint()}"
+            )
+        mechanism = getattr(auth, "mechanism", None) or self.name
+        if mechanism == "kerberos":
+            who = credentials.username if credentials else "your default identity"
+            return (
+                f"the IdP refused the Kerberos ticket for {getattr(auth, 'spn', None)} from {who} (HTTP 401): "
+                "the account may be disabled, or the IdP's keytab does not match that SPN"
+            )
+        return super()._refusal(credentials, auth, response)
 
 
 class KerberosAuthenticator(NegotiateAuthenticator):
-    """Kerberos only, wrapped in SPNEGO as IIS expects; needs ``pip install 'samlbroker[kerberos]'`` off Windows."""
+    """Kerberos only, wrapped in SPNEGO as IIS expects; needs ``pip install 'samlbroker[kerberos]'`` off Windows.
+
+    Never falls back to NTLM: a missing or expired ticket, an unknown SPN, clock skew, an unreachable
+    KDC or a wrong password each end the sign-in with one line saying so.
+    """
 
     name = "kerberos"
     scheme = "Kerberos"
     protocol = "kerberos"
+    fall_back_to_ntlm = False
 
     def http_auth(self, credentials: UserCredentials | None, host: str) -> AuthBase:
-        if sys.platform != "win32":
-            try:
-                import gssapi  # noqa: F401
-            except ImportError:
-                raise DependencyMissingError(
-                    "Kerberos needs the kerberos extra: pip install 'samlbroker[kerberos]'"
-                ) from None
-        return super().http_auth(credentials, host)
+        if sys.platform == "win32":
+            if credentials is None:
+                return self._auth(None, None, "kerberos")
+            return self._auth(credentials.username, credentials.password, "kerberos")
+        from .spnego_auth import have_gssapi
+
+        if not have_gssapi():
+            raise DependencyMissingError(
+                "Kerberos needs the kerberos extra: pip install 'samlbroker[kerberos]'"
+            )
+        self._principal = None
+        if credentials is None:
+            return self._auth(None, None, "negotiate", credential=[_default_ccache()])
+        ticket = self._ticket_for(credentials)
+        log.info("Kerberos ticket for %s acquired with the password (in memory)", ticket.principal)
+        return self._auth(None, None, "negotiate", credential=[ticket.credential()])
+
+
+def _default_ccache() -> Any:
+    """The default ticket cache (``KRB5CCNAME``, else krb5.conf's, else the platform's) as a pyspnego credential."""
+    import krb5
+    import spnego
+
+    name = krb5.cc_default_name(krb5.init_context())
+    return spnego.KerberosCCache(ccache=name.decode() if isinstance(name, bytes) else str(name))
+
+
+def _short(url: str) -> str:
+    return url.split("?", 1)[0]

@@ -26,8 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--auth",
         default="ntlm",
-        choices=["ntlm", "negotiate", "digest", "forms"],
-        help="sign-on scheme (default: ntlm)",
+        choices=["ntlm", "negotiate", "kerberos", "digest", "forms"],
+        help="sign-on scheme (default: ntlm); kerberos gets the user a ticket from the lab KDC, then signs in "
+        "silently with the default identity",
     )
     demo.add_argument("--user", default=DEMO_USER, help="lab user (default: alice)")
     demo.add_argument("--role", default=DEMO_ROLE, help=f"role to assume (default: {DEMO_ROLE})")
@@ -63,6 +64,16 @@ def run_serve(args: argparse.Namespace) -> int:
             f"  samlbroker roles --endpoint-url '{lab.signon_url}' --auth-type ntlm "
             f"--ca-bundle {lab.ca_file} --user 'LAB\\alice'"
         )
+        if lab.kdc is not None:
+            print(f"lab KDC:             realm {lab.kdc.realm} at {lab.kdc.address}, SPN HTTP/localhost")
+            print("\nKerberos (another shell):")
+            print(f"  export KRB5_CONFIG={lab.kdc.krb5_config} KRB5CCNAME=FILE:{lab.workdir / 'my.ccache'}")
+            print(f"  kinit {lab.kdc.principal('alice')}")
+            print(
+                f"  samlbroker roles --endpoint-url '{lab.signon_url}' --auth-type kerberos --ca-bundle {lab.ca_file}"
+            )
+        else:
+            print(f"lab KDC:             none ({lab.kdc_unavailable})")
         print("\nCtrl-C stops the lab.", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -93,12 +104,20 @@ def run_demo(args: argparse.Namespace) -> int:
             ca_bundle=str(lab.ca_file),
             trusted_certs=str(cert_file),
         )
-        login_name = f"{lab.users.domain}\\{user.name}"
-        say(
-            f"signing in as {login_name} with {args.auth}; the assertion must verify against the lab's "
-            "signing certificate"
-        )
-        result = login(endpoint, UserCredentials(login_name, user.password), role=args.role, stage=say)
+        if args.auth == "kerberos":
+            saved = _use_lab_ticket(lab, user.name, say)
+            say("signing in silently with the default identity (the ticket cache, no password)")
+            try:
+                result = login(endpoint, None, role=args.role, stage=say)
+            finally:
+                _restore_env(saved)
+        else:
+            login_name = f"{lab.users.domain}\\{user.name}"
+            say(
+                f"signing in as {login_name} with {args.auth}; the assertion must verify against the lab's "
+                "signing certificate"
+            )
+            result = login(endpoint, UserCredentials(login_name, user.password), role=args.role, stage=say)
     finally:
         lab.stop()
     creds = result.credentials
@@ -108,6 +127,29 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"access key: {creds.access_key_id}")
     print(f"expires:    {creds.expiration.strftime('%Y-%m-%d %H:%M:%S UTC')}")
     return 0
+
+
+def _use_lab_ticket(lab, user: str, say) -> dict[str, str | None]:
+    """kinit ``user`` at the lab KDC into a ticket cache in the lab folder; point this process at it."""
+    from ..authenticators.spnego_auth import have_gssapi
+
+    if lab.kdc is None:
+        raise DependencyMissingError(f"the lab has no Kerberos: {lab.kdc_unavailable}")
+    if sys.platform != "win32" and not have_gssapi():
+        raise DependencyMissingError("Kerberos needs the kerberos extra: pip install 'samlbroker[kerberos]'")
+    ccache = lab.kdc.kinit(user, lab.workdir / f"{user}.ccache")
+    saved = {name: os.environ.get(name) for name in ("KRB5_CONFIG", "KRB5CCNAME")}
+    os.environ.update(lab.kdc.client_env(ccache))
+    say(f"got a ticket for {lab.kdc.principal(user)} from the lab KDC at {lab.kdc.address} (kinit, lab side)")
+    return saved
+
+
+def _restore_env(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _stderr(message: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .target import add_target_options, resolve_target, user_credentials
-from .terminal import pick_role, spinner
+from .target import Target, add_target_options, resolve_target, user_credentials
+from .terminal import mfa_prompt, pick_role, spinner
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,6 +34,7 @@ def run_login(args: argparse.Namespace) -> int:
     )
     if store:
         read_ini(credentials_path())  # a corrupt credentials file stops us before the IdP is asked
+    policy_arns, policy = _session_policies(target)
     credentials = user_credentials(target, args.password_stdin)
     with spinner() as spin:
         result = login(
@@ -44,6 +45,9 @@ def run_login(args: argparse.Namespace) -> int:
             region=target.region,
             choose=pick_role,
             stage=spin.stage,
+            policy_arns=policy_arns,
+            policy=policy,
+            mfa_prompt=mfa_prompt,
         )
     creds = result.credentials
     expires = creds.expiration.strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -69,18 +73,40 @@ def run_login(args: argparse.Namespace) -> int:
     return 0
 
 
+def _session_policies(target: Target) -> tuple[str, str | None]:
+    """The profile's ``saml_policy_arns`` and the text of its ``saml_policy_file`` (checked by the STS client)."""
+    from pathlib import Path
+
+    from ..errors import ConfigError
+
+    extra = target.profile.extra if target.profile else {}
+    policy = None
+    if extra.get("saml_policy_file"):
+        path = Path(extra["saml_policy_file"]).expanduser()
+        try:
+            policy = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read saml_policy_file {path}: {exc.strerror}") from None
+    return extra.get("saml_policy_arns", ""), policy
+
+
 def run_roles(args: argparse.Namespace) -> int:
+    from ..accounts import account_label, account_names_for, with_account_names
     from ..flow import controller_for
 
     target = resolve_target(args)
     credentials = user_credentials(target, args.password_stdin)
     with spinner() as spin:
         spin.stage("waiting for the IdP")
-        controller = controller_for(target.endpoint)
+        controller = controller_for(target.endpoint, mfa_prompt=mfa_prompt)
         assertion = controller.get_saml_assertion(target.endpoint.url, credentials, target.endpoint.auth_type)
+        names = account_names_for(target.endpoint, assertion)  # AWS sign-in page: system trust
+    assertion = with_account_names(assertion, names)
     rows = sorted(assertion.roles.items(), key=lambda kv: (kv[1].account_id, kv[1].role_name))
     width = max((len(name) for name, _ in rows), default=4)
-    print(f"{'NAME':<{width}}  {'ACCOUNT':<12}  {'ROLE':<24}  ARN")
+    account_width = max((len(account_label(p.account_id, names)) for _, p in rows), default=7)
+    print(f"{'NAME':<{width}}  {'ACCOUNT':<{account_width}}  {'ROLE':<24}  ARN")
     for name, pair in rows:
-        print(f"{name:<{width}}  {pair.account_id:<12}  {pair.role_name:<24}  {pair.role_arn}")
+        account = account_label(pair.account_id, names)
+        print(f"{name:<{width}}  {account:<{account_width}}  {pair.role_name:<24}  {pair.role_arn}")
     return 0

@@ -25,18 +25,35 @@ def answer_from_cache(argv: list[str]) -> int | None:
     if name is None:
         return None
     from .. import cache
-    from ..ini import config_path, read_ini
+    from ..ini import config_path
+
+    config = config_path()
+    ready = cache.fast_answer(config, name)
+    if ready is None:
+        ready = _answer_by_reading_the_config(cache, config, name)
+    if ready is None:
+        return None
+    sys.stdout.write(ready + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _answer_by_reading_the_config(cache, config: str, name: str) -> str | None:
+    """The hit path without a valid pointer: derive the key from the config, then remember it."""
+    from ..ini import read_ini
 
     try:
-        key = cache.profile_key(read_ini(config_path()), name)
+        key = cache.profile_key(read_ini(config), name)
     except Exception:  # a ConfigError (or worse): the full command explains it
         return None
     entry = cache.load(key) if key else None
     if entry is None or cache.seconds_left(entry) <= cache.ADVISORY_REFRESH:
         return None
-    sys.stdout.write(cache.process_json(entry) + "\n")
-    sys.stdout.flush()
-    return 0
+    import contextlib
+
+    with contextlib.suppress(OSError):  # only the next call's speed depends on it
+        cache.remember_profile(config, name, key)
+    return cache.process_json(entry)
 
 
 def _profile_argument(argv: list[str]) -> str | None:

@@ -195,6 +195,14 @@ def _initial_token(scheme: str, token: bytes, info: NtlmMessageInfo | None) -> b
     return scheme == "negotiate" and token[:1] == b"\x60"
 
 
+KERBEROS_OIDS = (b"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02", b"\x2a\x86\x48\x82\xf7\x12\x01\x02\x02")
+
+
+def _is_kerberos(token: bytes) -> bool:
+    """True when a Negotiate token carries (or offers first) the Kerberos mechanism."""
+    return any(oid in token[:64] for oid in KERBEROS_OIDS)
+
+
 # --- Digest (RFC 7616, qop=auth, MD5 / MD5-sess) ---------------------------------------------------
 
 
@@ -428,6 +436,11 @@ class IdPServer(LabHTTPServer):
         self.wia_user_agents = tuple(wia_user_agents)
         self.issuer = f"http://{hostname}/adfs/services/trust"
         self.saml_options: dict[str, Any] = {}
+        # Where the sign-on page sends WIA-capable clients: "" (same host) or another base URL, as when
+        # AD FS sits behind a name the client's Kerberos must follow (tests set it).
+        self.wia_base = ""
+        # False: answer a completed Negotiate handshake without the acceptor's last token (breaks mutual auth).
+        self.send_final_token = True
         self.failed_attempts: Counter[str] = Counter()
         self.events: list[dict[str, Any]] = []
         self.sessions: dict[str, str] = {}
@@ -498,8 +511,10 @@ class IdPServer(LabHTTPServer):
             }
 
     def reset(self) -> None:
-        """Zero the counters and forget events, failures, sessions and Digest nonce counts."""
+        """Zero the counters and forget events, failures, sessions and Digest nonce counts; WIA defaults back."""
         self.reset_counters()
+        self.wia_base = ""
+        self.send_final_token = True
         with self._state:
             self.failed_attempts.clear()
             self.events.clear()
@@ -590,7 +605,7 @@ class IdPHandler(LabHandler):
             else:
                 self.reply(200, auto_post_page(self.server.saml_response(user, rp), action=rp.post_action))
         elif wia_supported(self.headers.get("User-Agent", ""), self.server.wia_user_agents):
-            self.reply(302, b"", headers=[("Location", f"{WIA_PATH}?{query}")])
+            self.reply(302, b"", headers=[("Location", f"{self.server.wia_base}{WIA_PATH}?{query}")])
         else:
             self.reply(200, adfs_login_page(self._form_action(query)))
 
@@ -676,7 +691,7 @@ class IdPHandler(LabHandler):
             out = self._context.step(token, channel_bindings=bindings)
         except Exception as exc:
             self._context = None
-            self._gss_failed(label, info, exc)
+            self._gss_failed(label, info, exc, token)
             return
         if not self._context.complete:
             out_value = f"{label} {base64.b64encode(out or b'').decode()}"
@@ -695,15 +710,19 @@ class IdPHandler(LabHandler):
             return
         self._record(user.name, label, "success", mechanism=mechanism, cbt=bindings is not None)
         headers = [self._session_cookie(user), ("Location", f"{SIGNON_PATH}?{query}")]
-        if out:
+        if out and self.server.send_final_token:
             headers.append(("WWW-Authenticate", f"{label} {base64.b64encode(out).decode()}"))
         self.reply(302, b"", headers=headers)
 
-    def _gss_failed(self, label: str, info: NtlmMessageInfo | None, exc: Exception) -> None:
+    def _gss_failed(
+        self, label: str, info: NtlmMessageInfo | None, exc: Exception, token: bytes = b""
+    ) -> None:
         """A refused token: record it (a failed attempt when it was an AUTHENTICATE) and challenge afresh."""
         login = info.login if info is not None and info.kind == 3 else None
         if login is None:
-            self._record(None, label, "bad_token", mechanism="ntlm" if info else label.lower())
+            mechanism = "ntlm" if info else ("kerberos" if _is_kerberos(token) else label.lower())
+            reason = str(exc).splitlines()[0][-200:] if str(exc) else type(exc).__name__
+            self._record(None, label, "bad_token", mechanism=mechanism, reason=reason)
         else:
             user = self.server.users.lookup(login)
             name = user.name if user else self.server.users.account_name(login)

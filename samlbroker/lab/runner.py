@@ -3,24 +3,33 @@
     with Lab() as lab:
         requests.get(lab.signon_url, verify=lab.ca_file)
 
-pyspnego's NTLM acceptor finds passwords through the ``NTLM_USER_FILE`` environment variable, so a
-running Lab sets it for this process (and restores the old value when it stops). Two Labs with
-different users files in one process would share whichever file was set last.
+pyspnego's NTLM acceptor finds passwords through the ``NTLM_USER_FILE`` environment variable, and its
+Kerberos acceptor its keytab through ``KRB5_KTNAME``, so a running Lab sets both for this process (and
+restores the old values when it stops). Two Labs in one process would share whichever was set last.
+
+When the MIT Kerberos programs are installed, the Lab also runs a throwaway realm (``lab.kdc``, see
+``samlbroker.lab.kdc``) whose ``HTTP/localhost`` key the IdP accepts Kerberos with; otherwise
+``lab.kdc`` is None, ``lab.kdc_unavailable`` says why in one line, and everything else runs.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .federation import FederationServer
 from .idp import SHIBBOLETH_PATH, SIGNON_PATH, IdPServer
 from .pki import LabPKI, create_pki
 from .users import LabUsers, load_users
 
+log = logging.getLogger("samlbroker.lab")
+
 NTLM_USER_FILE_ENV = "NTLM_USER_FILE"
+KEYTAB_ENV = "KRB5_KTNAME"
 AWS_RELYING_PARTY = "urn:amazon:webservices"
 GOVCLOUD_RELYING_PARTY = "urn:amazon:webservices:govcloud"
 
@@ -34,7 +43,9 @@ class Lab:
         workdir: Path | None = None,
         idp_port: int = 0,
         sts_port: int = 0,
+        kerberos: bool | None = None,
     ) -> None:
+        """``kerberos``: None starts the lab KDC when its programs are installed, True requires it, False skips it."""
         self.users_file = Path(users_file) if users_file is not None else None
         self._workdir = Path(workdir) if workdir is not None else None
         self.idp_port = idp_port
@@ -45,7 +56,12 @@ class Lab:
         self.pki: LabPKI | None = None
         self.idp: IdPServer | None = None
         self.sts: Any = None
+        self.federation: Any = None  # lab.federation.FederationServer: console sign-in stand-in
         self.ntlm_user_file: Path | None = None
+        self.kerberos = kerberos
+        self.kdc: Any = None
+        self.kdc_unavailable: str | None = None
+        self._saved_keytab: str | None = None
 
     # lifecycle
 
@@ -80,14 +96,46 @@ class Lab:
             port=self.idp_port,
             channel_binding_data=self.pki.tls_server_end_point(),
         ).start()
+        self._start_kdc()
         providers = {arn: self.signing_cert_pem for arn in sorted(self.users.provider_arns())}
         self.sts = STSServer(providers, ssl_context=self.pki.server_context(), port=self.sts_port).start()
+        self.federation = FederationServer(self.sts, ssl_context=self.pki.server_context()).start()
+
+    def _start_kdc(self) -> None:
+        from .kdc import KDCUnavailable, LabKDC
+
+        if self.kerberos is False:
+            self.kdc_unavailable = "Kerberos turned off for this lab"
+            return
+        assert self.users is not None and self._workdir is not None and self.idp is not None
+        try:
+            self.kdc = LabKDC(self.users, self._workdir / "kdc", service_hosts=(self.idp.hostname,)).start()
+        except KDCUnavailable as exc:
+            if self.kerberos:
+                raise
+            self.kdc_unavailable = str(exc)
+            log.warning("lab: no Kerberos (%s); NTLM, Digest and forms still run", exc)
+            return
+        self._saved_keytab = os.environ.get(KEYTAB_ENV)
+        os.environ[KEYTAB_ENV] = f"FILE:{self.kdc.keytab}"
+
+    def _stop_kdc(self) -> None:
+        kdc, self.kdc = self.kdc, None
+        if kdc is None:
+            return
+        kdc.stop()
+        if os.environ.get(KEYTAB_ENV) == f"FILE:{kdc.keytab}":
+            if self._saved_keytab is None:
+                os.environ.pop(KEYTAB_ENV, None)
+            else:
+                os.environ[KEYTAB_ENV] = self._saved_keytab
 
     def stop(self) -> None:
-        for server in (self.idp, self.sts):
+        self._stop_kdc()
+        for server in (self.federation, self.idp, self.sts):
             if server is not None:
                 server.stop()
-        self.idp = self.sts = None
+        self.idp = self.sts = self.federation = None
         if self.ntlm_user_file is not None and os.environ.get(NTLM_USER_FILE_ENV) == str(self.ntlm_user_file):
             if self._saved_env is None:
                 os.environ.pop(NTLM_USER_FILE_ENV, None)

@@ -1,8 +1,11 @@
-"""A local AWS STS for the lab: AssumeRoleWithSAML and GetCallerIdentity, in STS's own query/XML shape.
+"""A local AWS STS for the lab: AssumeRoleWithSAML, AssumeRole and GetCallerIdentity, in STS's own shape.
 
 It checks an assertion the way AWS documents: the XML signature against the SAML provider's registered
 certificate, only the signed assertion read, audience and recipient, NotOnOrAfter, the role/provider pair
 among the Role attribute values, RoleSessionName, and DurationSeconds against the role's MaxSessionDuration.
+AssumeRole must be SigV4-signed by a session this server issued; as every such session is an assumed-role
+session, the role-chaining limit applies (DurationSeconds at most one hour), and a role may require an
+ExternalId (``external_ids``) or trust only some callers (``role_trust``).
 Never a production service; it binds to loopback only.
 """
 
@@ -21,7 +24,7 @@ import sys
 import threading
 import uuid
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
@@ -53,9 +56,13 @@ _RECIPIENTS = {
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _PROVIDER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.-]{1,128}$")
 _SESSION_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{2,64}$")
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/(\d{8})/([a-z0-9-]+)/sts/aws4_request")
 _NAMEID_PREFIX = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
 DEFAULT_MAX_SESSION_DURATION = 3600  # AWS's default MaxSessionDuration of a role: one hour
+ROLE_CHAINING_LIMIT = (
+    3600  # AWS: a session got by AssumeRole with assumed-role credentials lasts 1 hour at most
+)
 MAX_ASSERTION_CHARS = 100_000
 
 
@@ -81,7 +88,10 @@ class STSCall:
     policy_arns: tuple[str, ...] = ()
     policy: str | None = None
     outcome: str = "ok"  # "ok" or the error code
-    access_key_id: str | None = None
+    access_key_id: str | None = None  # issued (AssumeRole*) or presented (signed calls: the caller's)
+    external_id: str | None = None
+    role_session_name: str | None = None
+    source_access_key_id: str | None = None  # AssumeRole: the key id that signed the request
 
 
 @dataclass
@@ -100,6 +110,12 @@ class IssuedSession:
     subject: str | None
     policy: str | None = None
     policy_arns: tuple[str, ...] = ()
+    source_access_key_id: str | None = None  # set for a chained session: the caller's key id
+
+    @property
+    def chained(self) -> bool:
+        """Got by AssumeRole with assumed-role credentials (role chaining)."""
+        return self.source_access_key_id is not None
 
     @property
     def account_id(self) -> str:
@@ -111,6 +127,8 @@ class STSServer(LabHTTPServer):
 
     ``max_session_duration`` gives a role's MaxSessionDuration (role ARN -> seconds); other roles get
     ``default_max_session_duration`` (one hour, as AWS). ``clock`` returns the aware current time.
+    ``external_ids`` maps a role ARN to the ExternalId its trust policy requires for AssumeRole;
+    ``role_trust`` maps a role ARN to the role ARNs whose sessions may assume it (absent: any lab session).
     """
 
     def __init__(
@@ -122,11 +140,15 @@ class STSServer(LabHTTPServer):
         clock: Callable[[], dt.datetime] | None = None,
         default_max_session_duration: int = DEFAULT_MAX_SESSION_DURATION,
         hostname: str = "localhost",
+        external_ids: Mapping[str, str] | None = None,
+        role_trust: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(_STSHandler, ssl_context=ssl_context, port=port, hostname=hostname)
         self.providers: dict[str, str] = {arn: _text(pem) for arn, pem in providers.items()}
         self.max_session_duration: dict[str, int] = dict(max_session_duration or {})
         self.default_max_session_duration = default_max_session_duration
+        self.external_ids: dict[str, str] = dict(external_ids or {})
+        self.role_trust: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (role_trust or {}).items()}
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.calls: list[STSCall] = []
         self.issued: dict[str, IssuedSession] = {}
@@ -136,6 +158,24 @@ class STSServer(LabHTTPServer):
     def register_provider(self, principal_arn: str, cert_pem: str | bytes) -> None:
         """Trust ``cert_pem`` for assertions naming ``principal_arn`` (like creating an IAM SAML provider)."""
         self.providers[principal_arn] = _text(cert_pem)
+
+    def require_external_id(self, role_arn: str, external_id: str | None) -> None:
+        """AssumeRole of ``role_arn`` must carry ``external_id`` (None: no longer required)."""
+        with self._state:
+            if external_id is None:
+                self.external_ids.pop(role_arn, None)
+            else:
+                self.external_ids[role_arn] = external_id
+
+    def session_for(self, access_key_id: str, session_token: str | None = None) -> IssuedSession | None:
+        """The issued session of ``access_key_id`` (with ``session_token``, only when it matches too)."""
+        with self._state:
+            session = self.issued.get(access_key_id)
+        if session is None or (
+            session_token is not None and not secrets.compare_digest(session.session_token, session_token)
+        ):
+            return None
+        return session
 
     def throttle_next(self, n: int) -> None:
         """Answer the next ``n`` requests with Throttling."""
@@ -174,6 +214,14 @@ class STSServer(LabHTTPServer):
             call.policy_arns = _member_list(params, "PolicyArns", "arn")
             duration = params.get("DurationSeconds", "")
             call.duration = int(duration) if duration.isdigit() else None
+        elif action == "AssumeRole":
+            call.role_arn = params.get("RoleArn")
+            call.policy = params.get("Policy")
+            call.policy_arns = _member_list(params, "PolicyArns", "arn")
+            call.external_id = params.get("ExternalId")
+            call.role_session_name = params.get("RoleSessionName")
+            duration = params.get("DurationSeconds", "")
+            call.duration = int(duration) if duration.isdigit() else None
         with self._state:
             self.calls.append(call)
             throttled = self._throttle > 0
@@ -188,6 +236,8 @@ class STSServer(LabHTTPServer):
                 )
             if action == "AssumeRoleWithSAML":
                 return self._assume_role_with_saml(params, call)
+            if action == "AssumeRole":
+                return self._assume_role(params, headers, raw, call)
             if action == "GetCallerIdentity":
                 return self._get_caller_identity(headers, raw, call)
             raise STSFault("InvalidAction", f"Could not find operation {action} for version 2011-06-15")
@@ -247,24 +297,38 @@ class STSServer(LabHTTPServer):
     def _issue(
         self, pair: RolePair, facts: _AssertionFacts, expiration: dt.datetime, call: STSCall
     ) -> IssuedSession:
-        role_path_name = pair.role_arn.split(":role/", 1)[1].rsplit("/", 1)[-1]
-        partition = pair.role_arn.split(":")[1]
-        role_id = "AROA" + base64.b32encode(hashlib.sha256(pair.role_arn.encode()).digest()).decode()[:17]
+        return self._new_session(
+            pair.role_arn, pair.principal_arn, facts.session_name or "", facts.subject, expiration, call
+        )
+
+    def _new_session(
+        self,
+        role_arn: str,
+        principal_arn: str,
+        session_name: str,
+        subject: str | None,
+        expiration: dt.datetime,
+        call: STSCall,
+        source_access_key_id: str | None = None,
+    ) -> IssuedSession:
+        role_path_name = role_arn.split(":role/", 1)[1].rsplit("/", 1)[-1]
+        partition, account_id = role_arn.split(":")[1], role_arn.split(":")[4]
+        role_id = "AROA" + base64.b32encode(hashlib.sha256(role_arn.encode()).digest()).decode()[:17]
         session = IssuedSession(
             access_key_id="ASIA"
             + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
             secret_access_key=secrets.token_urlsafe(30)[:40],
             session_token="FwoGZXIvYXdzE" + base64.b64encode(secrets.token_bytes(180)).decode(),
             expiration=expiration.replace(microsecond=0),
-            role_arn=pair.role_arn,
-            principal_arn=pair.principal_arn,
-            assumed_role_arn=f"arn:{partition}:sts::{pair.account_id}:assumed-role/{role_path_name}/"
-            f"{facts.session_name}",
-            assumed_role_id=f"{role_id}:{facts.session_name}",
-            session_name=facts.session_name or "",
-            subject=facts.subject,
+            role_arn=role_arn,
+            principal_arn=principal_arn,
+            assumed_role_arn=f"arn:{partition}:sts::{account_id}:assumed-role/{role_path_name}/{session_name}",
+            assumed_role_id=f"{role_id}:{session_name}",
+            session_name=session_name,
+            subject=subject,
             policy=call.policy,
             policy_arns=call.policy_arns,
+            source_access_key_id=source_access_key_id,
         )
         with self._state:
             self.issued[session.access_key_id] = session
@@ -276,6 +340,19 @@ class STSServer(LabHTTPServer):
     def _get_caller_identity(
         self, headers: Mapping[str, str], raw: tuple[str, str, bytes], call: STSCall
     ) -> str:
+        session = self._caller(headers, raw, call)
+        call.role_arn = session.role_arn
+        return (
+            f'<GetCallerIdentityResponse xmlns="{STS_NS}"><GetCallerIdentityResult>'
+            f"<Arn>{escape(session.assumed_role_arn)}</Arn><UserId>{escape(session.assumed_role_id)}</UserId>"
+            f"<Account>{session.account_id}</Account></GetCallerIdentityResult>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+        )
+
+    def _caller(
+        self, headers: Mapping[str, str], raw: tuple[str, str, bytes], call: STSCall
+    ) -> IssuedSession:
+        """The issued, unexpired session whose credentials SigV4-signed this request."""
         authorization = headers.get("authorization", "")
         match = _CREDENTIAL.search(authorization)
         if not match:
@@ -297,12 +374,91 @@ class STSServer(LabHTTPServer):
             )
         if self.clock() >= session.expiration:
             raise STSFault("ExpiredToken", "The security token included in the request is expired")
-        call.role_arn = session.role_arn
+        return session
+
+    # -- AssumeRole (role chaining) --------------------------------------------------------------------
+
+    def _assume_role(
+        self,
+        params: Mapping[str, str],
+        headers: Mapping[str, str],
+        raw: tuple[str, str, bytes],
+        call: STSCall,
+    ) -> str:
+        caller = self._caller(headers, raw, call)
+        call.source_access_key_id, call.access_key_id = caller.access_key_id, None
+        for name in ("RoleArn", "RoleSessionName"):
+            if not params.get(name):
+                raise STSFault(
+                    "ValidationError",
+                    f"1 validation error detected: Value null at '{_camel(name)}' "
+                    "failed to satisfy constraint: Member must not be null",
+                )
+        role_arn, session_name = params["RoleArn"], params["RoleSessionName"]
+        if not _ROLE_ARN.match(role_arn):
+            raise STSFault("ValidationError", f"{role_arn} is not a valid role ARN")
+        if not _SESSION_NAME.match(session_name):
+            raise STSFault(
+                "ValidationError",
+                f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* "
+                "and have length between 2 and 64",
+            )
+        external_id = params.get("ExternalId")
+        if external_id is not None and not _EXTERNAL_ID.match(external_id):
+            raise STSFault(
+                "ValidationError",
+                "1 validation error detected: Value at 'externalId' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]* and have length between 2 and 1224",
+            )
+        duration = _duration_param(params.get("DurationSeconds"))
+        call.duration = duration
+        packed = _packed_policy_size(call.policy, call.policy_arns)
+        if duration > ROLE_CHAINING_LIMIT:
+            raise STSFault(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+            )
+        if role_arn.split(":")[1] != caller.role_arn.split(":")[1]:
+            raise STSFault(
+                "InvalidClientTokenId", "The security token included in the request is invalid.", 403
+            )
+        denied = STSFault(
+            "AccessDenied",
+            f"User: {caller.assumed_role_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+            status=403,
+        )
+        with self._state:
+            wanted_id = self.external_ids.get(role_arn)
+            trusted = self.role_trust.get(role_arn)
+        if trusted is not None and caller.role_arn not in trusted:
+            raise denied
+        if wanted_id is not None and (
+            external_id is None or not secrets.compare_digest(external_id.encode(), wanted_id.encode())
+        ):
+            raise denied
+        now = self.clock()
+        session = self._new_session(
+            role_arn,
+            caller.assumed_role_arn,
+            session_name,
+            caller.subject,
+            now + dt.timedelta(seconds=duration),
+            call,
+            source_access_key_id=caller.access_key_id,
+        )
+        call.access_key_id = session.access_key_id
+        expiration = session.expiration.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        packed_xml = f"<PackedPolicySize>{packed}</PackedPolicySize>" if packed is not None else ""
         return (
-            f'<GetCallerIdentityResponse xmlns="{STS_NS}"><GetCallerIdentityResult>'
-            f"<Arn>{escape(session.assumed_role_arn)}</Arn><UserId>{escape(session.assumed_role_id)}</UserId>"
-            f"<Account>{session.account_id}</Account></GetCallerIdentityResult>"
-            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+            f'<AssumeRoleResponse xmlns="{STS_NS}"><AssumeRoleResult>'
+            f"<AssumedRoleUser><Arn>{escape(session.assumed_role_arn)}</Arn>"
+            f"<AssumedRoleId>{escape(session.assumed_role_id)}</AssumedRoleId></AssumedRoleUser>"
+            f"<Credentials><AccessKeyId>{session.access_key_id}</AccessKeyId>"
+            f"<SecretAccessKey>{session.secret_access_key}</SecretAccessKey>"
+            f"<SessionToken>{session.session_token}</SessionToken><Expiration>{expiration}</Expiration></Credentials>"
+            f"{packed_xml}</AssumeRoleResult>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></AssumeRoleResponse>"
         )
 
 

@@ -120,6 +120,29 @@ def test_cache_hit_imports_nothing_heavy(env) -> None:
     for slow in ("argparse", "logging", "dataclasses", "typing", "hashlib", "tempfile", "datetime"):
         assert slow not in loaded, slow
     assert {m for m in loaded if m.startswith("samlbroker")} <= LIGHT_OWN
+    # The first hit left a pointer: the next one reads neither the config parser nor JSON.
+    again = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == result.stdout
+    assert not {"configparser", "json", "_sha256"} & set(eval(again.stderr))  # noqa: S307
+
+
+def test_a_config_edit_sends_the_hit_down_the_full_path(env) -> None:
+    seed("alice", 50)
+    assert (
+        json.loads(run(env, "credential-process", "--profile", "alice").stdout)["AccessKeyId"] == "ASIASEEDED"
+    )
+    config = Path(env["AWS_CONFIG_FILE"])
+    text = config.read_text()
+    assert "role/Developer" in text
+    config.write_text(text.replace("role/Developer", "role/ReadOnly"))
+    result = run(env, "credential-process", "--profile", "alice")
+    # Another role now: the pointer no longer matches the file, and the old role's entry is not served.
+    assert "ASIASEEDED" not in result.stdout
+    assert result.returncode != 0
+    assert "samlbroker login --profile alice" in result.stderr
 
 
 def test_less_than_15_minutes_left_logs_in_first(domain_env, idp) -> None:

@@ -62,7 +62,10 @@ def test_stored_entry_is_private_and_reads_back(aws_home: Path) -> None:
     assert back == creds() and back.expiration.tzinfo is not None
     assert entry["expiration"].endswith("Z")
     assert 59 * 60 < cache.seconds_left(entry) <= 3600
-    assert set(json.loads(path.read_text())) <= {
+    expires_line, ready_line, entry_json = path.read_text().split("\n", 2)
+    assert float(expires_line) == entry["expires_at"]
+    assert json.loads(ready_line) == json.loads(cache.process_json(entry))
+    assert set(json.loads(entry_json)) <= {
         "format", "access_key_id", "secret_access_key", "session_token", "expiration", "expires_at",
         "assumed_role_arn", "endpoint", "role_arn",
     }  # fmt: skip

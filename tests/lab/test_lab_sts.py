@@ -545,3 +545,201 @@ def test_only_the_signed_assertion_is_read_when_a_forged_one_carries_its_signatu
     status, root = assume(server, pki, assertion, role="arn:aws:iam::111122223333:role/Admin")
     assert (status, error_of(root)[1]) == (403, "AccessDenied")  # the genuine assertion grants Developer only
     assert all(s.role_arn != "arn:aws:iam::111122223333:role/Admin" for s in server.issued.values())
+
+
+# -- AssumeRole (role chaining) ----------------------------------------------------------------------------
+
+TARGET = "arn:aws:iam::444455556666:role/Deployer"
+
+
+def sts_client(server: STSServer, pki: LabPKI, key: str, secret: str, token: str):  # type: ignore[no-untyped-def]
+    import botocore.session
+
+    return botocore.session.Session().create_client(
+        "sts",
+        region_name="us-east-1",
+        endpoint_url=server.url,
+        verify=str(pki.ca_file),
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+    )
+
+
+def chain(server: STSServer, pki: LabPKI, **params: object) -> dict[str, object]:
+    client = sts_client(server, pki, *issue(server, pki))
+    params.setdefault("RoleArn", TARGET)
+    params.setdefault("RoleSessionName", "alice-deploys")
+    return client.assume_role(**params)
+
+
+def test_assume_role_with_a_saml_session_issues_a_session_get_caller_identity_knows(
+    server: STSServer, pki: LabPKI
+) -> None:
+    answer = chain(server, pki, DurationSeconds=1800)
+    creds = answer["Credentials"]
+    assert answer["AssumedRoleUser"]["Arn"] == "arn:aws:sts::444455556666:assumed-role/Deployer/alice-deploys"
+    identity = sts_client(
+        server, pki, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
+    ).get_caller_identity()
+    assert identity["Arn"] == "arn:aws:sts::444455556666:assumed-role/Deployer/alice-deploys"
+    assert identity["Account"] == "444455556666"
+    session = server.issued[creds["AccessKeyId"]]
+    assert session.chained
+    assert (session.expiration - dt.datetime.now(dt.timezone.utc)).total_seconds() == pytest.approx(
+        1800, abs=5
+    )
+
+
+def test_assume_role_is_recorded_with_its_parameters(server: STSServer, pki: LabPKI) -> None:
+    server.require_external_id(TARGET, "tenant-42")
+    try:
+        answer = chain(server, pki, ExternalId="tenant-42", PolicyArns=[{"arn": "arn:aws:iam::aws:policy/X"}])
+    finally:
+        server.require_external_id(TARGET, None)
+    recorded = server.calls_for("AssumeRole")[-1]
+    assert recorded.outcome == "ok"
+    assert (recorded.role_arn, recorded.role_session_name, recorded.external_id) == (
+        TARGET,
+        "alice-deploys",
+        "tenant-42",
+    )
+    assert recorded.duration == 3600  # AWS's default when DurationSeconds is absent
+    assert recorded.policy_arns == ("arn:aws:iam::aws:policy/X",)
+    assert recorded.access_key_id == answer["Credentials"]["AccessKeyId"]
+    assert server.issued[recorded.source_access_key_id].role_arn == ROLE
+
+
+@pytest.mark.parametrize("duration", [3601, 43200])
+def test_assume_role_over_one_hour_from_an_assumed_role_is_validation_error(
+    server: STSServer, pki: LabPKI, duration: int
+) -> None:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        chain(server, pki, DurationSeconds=duration)
+    assert client_error_code(caught.value) == "ValidationError"
+    assert "1 hour session limit" in caught.value.response["Error"]["Message"]  # type: ignore[attr-defined]
+    assert server.calls_for("AssumeRole")[-1].outcome == "ValidationError"
+
+
+def test_assume_role_of_exactly_one_hour_is_allowed(server: STSServer, pki: LabPKI) -> None:
+    assert chain(server, pki, DurationSeconds=3600)["Credentials"]["AccessKeyId"]
+
+
+@pytest.mark.parametrize("given", [None, "wrong-id"])
+def test_assume_role_without_the_required_external_id_is_access_denied(
+    server: STSServer, pki: LabPKI, given: str | None
+) -> None:
+    from botocore.exceptions import ClientError
+
+    server.require_external_id(TARGET, "tenant-42")
+    before = set(server.issued)
+    try:
+        with pytest.raises(ClientError) as caught:
+            chain(server, pki, **({"ExternalId": given} if given else {}))
+    finally:
+        server.require_external_id(TARGET, None)
+    assert client_error_code(caught.value) == "AccessDenied"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403  # type: ignore[attr-defined]
+    assert not [k for k in set(server.issued) - before if server.issued[k].role_arn == TARGET]
+    assert server.calls_for("AssumeRole")[-1].access_key_id is None
+
+
+def test_assume_role_of_a_role_not_trusting_the_caller_is_access_denied(pki: LabPKI) -> None:
+    from botocore.exceptions import ClientError
+
+    server = STSServer(
+        {PROVIDER: pki.signing_cert_pem.decode()},
+        ssl_context=pki.server_context(),
+        role_trust={TARGET: ["arn:aws:iam::111122223333:role/Admin"]},
+    ).start()
+    try:
+        with pytest.raises(ClientError) as caught:
+            chain(server, pki)
+        assert client_error_code(caught.value) == "AccessDenied"
+        assert chain(server, pki, RoleArn="arn:aws:iam::444455556666:role/Other")["Credentials"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", ["a", "x" * 65, "has space", "semi;colon"])
+def test_assume_role_with_a_malformed_session_name_is_validation_error(
+    server: STSServer, pki: LabPKI, name: str
+) -> None:
+    key, secret, token = issue(server, pki)
+    status, root = signed_call(server, pki, key, secret, token, RoleArn=TARGET, RoleSessionName=name)
+    assert (status, error_of(root)[1]) == (400, "ValidationError")
+
+
+def test_assume_role_without_a_session_name_is_validation_error(server: STSServer, pki: LabPKI) -> None:
+    key, secret, token = issue(server, pki)
+    status, root = signed_call(server, pki, key, secret, token, RoleArn=TARGET)
+    assert (status, error_of(root)[1]) == (400, "ValidationError")
+    assert "roleSessionName" in error_of(root)[2]
+
+
+def test_assume_role_unsigned_is_missing_authentication_token(server: STSServer, pki: LabPKI) -> None:
+    status, root, _ = call(server, pki, Action="AssumeRole", RoleArn=TARGET, RoleSessionName="s1")
+    assert (status, error_of(root)[1]) == (403, "MissingAuthenticationToken")
+
+
+def test_assume_role_signed_with_a_wrong_secret_is_signature_does_not_match(
+    server: STSServer, pki: LabPKI
+) -> None:
+    from botocore.exceptions import ClientError
+
+    key, secret, token = issue(server, pki)
+    client = sts_client(server, pki, key, secret[::-1], token)
+    with pytest.raises(ClientError) as caught:
+        client.assume_role(RoleArn=TARGET, RoleSessionName="s1")
+    assert client_error_code(caught.value) == "SignatureDoesNotMatch"
+
+
+def test_assume_role_with_expired_caller_credentials_is_expired_token(
+    server: STSServer, pki: LabPKI, clock: Clock
+) -> None:
+    from botocore.exceptions import ClientError
+
+    client = sts_client(server, pki, *issue(server, pki))
+    clock.offset = dt.timedelta(hours=2)
+    with pytest.raises(ClientError) as caught:
+        client.assume_role(RoleArn=TARGET, RoleSessionName="s1")
+    assert client_error_code(caught.value) == "ExpiredToken"
+
+
+def test_chained_session_may_chain_again_within_one_hour(server: STSServer, pki: LabPKI) -> None:
+    from botocore.exceptions import ClientError
+
+    creds = chain(server, pki)["Credentials"]
+    client = sts_client(server, pki, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    again = client.assume_role(RoleArn="arn:aws:iam::444455556666:role/Other", RoleSessionName="hop2")
+    assert again["AssumedRoleUser"]["Arn"].endswith(":assumed-role/Other/hop2")
+    with pytest.raises(ClientError):
+        client.assume_role(RoleArn=TARGET, RoleSessionName="hop3", DurationSeconds=7200)
+
+
+def signed_call(
+    server: STSServer, pki: LabPKI, key: str, secret: str, token: str, **params: str
+) -> tuple[int, etree._Element]:
+    """A SigV4-signed AssumeRole form built by hand (botocore would refuse some bad values client-side)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotoCredentials
+
+    form = urlencode({"Action": "AssumeRole", "Version": "2011-06-15", **params})
+    url = urlsplit(server.url)
+    request = AWSRequest(
+        method="POST",
+        url=f"{server.url}/",
+        data=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    SigV4Auth(BotoCredentials(key, secret, token), "sts", "us-east-1").add_auth(request)
+    conn = http.client.HTTPSConnection(url.hostname, url.port, context=pki.client_context(), timeout=10)
+    try:
+        conn.request("POST", "/", body=form, headers=dict(request.headers.items()))
+        response = conn.getresponse()
+        return response.status, etree.fromstring(response.read())
+    finally:
+        conn.close()

@@ -1,0 +1,113 @@
+"""The credential_process cache hit, as the AWS CLI runs it, against a bare interpreter start.
+
+    python bench/cache_hit.py [--runs 20]
+
+samlbroker is installed (not editable, no dependencies: a hit needs none) into bench/.peers/clean, so the
+figures are what a `pip install samlbroker` user gets. Commands alternate run by run; medians compared:
+- ``python -c pass``: the floor of any Python program;
+- ``python -c "import re"``: the floor of any pip-installed command (pip's console-script wrapper imports re);
+- ``samlbroker credential-process --profile bench``: what ~/.aws/config runs;
+- ``python -m samlbroker credential-process --profile bench``: the same without pip's wrapper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CLEAN = HERE / ".peers" / "clean"
+
+
+def clean_install() -> Path:
+    """A venv with samlbroker installed the way users get it (reinstalled on every run: the current code)."""
+    python = CLEAN / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(CLEAN)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(HERE.parent)],
+        check=True,
+    )
+    return python
+
+
+def seeded_home(python: Path) -> dict[str, str]:
+    """A HOME whose cache holds an hour of credentials for profile ``bench``; returns its environment."""
+    home = Path(tempfile.mkdtemp(prefix="samlbroker-bench-"))
+    (home / ".aws").mkdir()
+    (home / ".aws" / "config").write_text(
+        "[saml-endpoint corp]\nurl = https://adfs.example.com/adfs/ls/IdpInitiatedSignOn.aspx\nauth_type = ntlm\n\n"
+        "[profile bench]\nsaml_endpoint = corp\nsaml_role_arn = arn:aws:iam::111122223333:role/Dev\n"
+        "saml_user = CORP\\alice\ncredential_process = samlbroker credential-process --profile bench\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["HOME"] = str(home)
+    expiry = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
+    seed = (
+        "import datetime as dt\n"
+        "from samlbroker import cache\n"
+        "from samlbroker.profiles import load_profile\n"
+        "from samlbroker.sts import Credentials\n"
+        f"expiry = dt.datetime.fromisoformat({expiry!r})\n"
+        "cache.store(load_profile('bench').cache_key(), Credentials('ASIABENCH', 's', 't', expiry))\n"
+    )
+    subprocess.run([str(python), "-c", seed], env=env, check=True)
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--output", type=Path, default=HERE / "cache_hit.json")
+    args = parser.parse_args()
+    python = clean_install()
+    env = seeded_home(python)
+    script = str(python.parent / "samlbroker")
+    commands = {
+        "python -c pass": [str(python), "-c", "pass"],
+        'python -c "import re"': [str(python), "-c", "import re"],
+        "samlbroker credential-process": [script, "credential-process", "--profile", "bench"],
+        "python -m samlbroker credential-process": [
+            str(python),
+            "-m",
+            "samlbroker",
+            "credential-process",
+            "--profile",
+            "bench",
+        ],
+    }
+    out = subprocess.run(
+        commands["samlbroker credential-process"], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout)["AccessKeyId"] == "ASIABENCH", out
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(args.runs + 3):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+            if round_ >= 3:  # three warm-up rounds
+                times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["python -c pass"])
+    results = {}
+    for name, values in times.items():
+        median = statistics.median(values)
+        results[name] = {
+            "median_ms": round(median * 1000, 1),
+            "ratio_to_python_pass": round(median / base, 2),
+        }
+        print(f"{name:42s} {median * 1000:6.1f} ms  {median / base:5.2f}x python -c pass")
+    args.output.write_text(json.dumps({"runs": args.runs, "results": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
