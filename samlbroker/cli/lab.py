@@ -12,6 +12,7 @@ from ..errors import DependencyMissingError
 
 DEMO_USER = "alice"
 DEMO_ROLE = "111122223333:Developer"
+MFA_DEMO_USERS = {"totp": "frank", "push": "grace"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,6 +33,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     demo.add_argument("--user", default=DEMO_USER, help="lab user (default: alice)")
     demo.add_argument("--role", default=DEMO_ROLE, help=f"role to assume (default: {DEMO_ROLE})")
+    demo.add_argument(
+        "--mfa",
+        choices=["totp", "push"],
+        help="sign in as a lab user with this second factor (the demo answers it itself)",
+    )
     demo.set_defaults(run=run_demo)
 
 
@@ -92,7 +98,9 @@ def run_demo(args: argparse.Namespace) -> int:
     lab = _start_lab(args)
     try:
         say(f"lab IdP at {lab.idp_url}, STS at {lab.sts_url}, CA {lab.ca_file}")
-        user = lab.users[args.user]
+        name = MFA_DEMO_USERS.get(args.mfa or "", args.user)
+        user = lab.users[name]
+        role = "ReadOnly" if args.mfa else args.role
         cert_file = lab.pki.signing_cert_file
         # The lab's STS stands in for AWS's: point botocore at it the standard way.
         os.environ["AWS_ENDPOINT_URL_STS"] = lab.sts_url
@@ -108,7 +116,9 @@ def run_demo(args: argparse.Namespace) -> int:
             saved = _use_lab_ticket(lab, user.name, say)
             say("signing in silently with the default identity (the ticket cache, no password)")
             try:
-                result = login(endpoint, None, role=args.role, stage=say)
+                result = login(
+                    endpoint, None, role=role, stage=say, mfa_prompt=_demo_second_factor(user, say)
+                )
             finally:
                 _restore_env(saved)
         else:
@@ -117,7 +127,13 @@ def run_demo(args: argparse.Namespace) -> int:
                 f"signing in as {login_name} with {args.auth}; the assertion must verify against the lab's "
                 "signing certificate"
             )
-            result = login(endpoint, UserCredentials(login_name, user.password), role=args.role, stage=say)
+            result = login(
+                endpoint,
+                UserCredentials(login_name, user.password),
+                role=role,
+                stage=say,
+                mfa_prompt=_demo_second_factor(user, say),
+            )
     finally:
         lab.stop()
     creds = result.credentials
@@ -127,6 +143,22 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"access key: {creds.access_key_id}")
     print(f"expires:    {creds.expiration.strftime('%Y-%m-%d %H:%M:%S UTC')}")
     return 0
+
+
+def _demo_second_factor(user, say):
+    """The demo's own MFA prompt: computes the TOTP code as an authenticator app would; waits for pushes."""
+
+    def answer(question):
+        if question.kind == "push":
+            say(f"second factor: {question.method} push; the lab approves it after a few polls")
+            return None
+        import pyotp
+
+        code = pyotp.TOTP(user.mfa_secret).now()
+        say(f"second factor: {question.method} asks for a code; the demo's authenticator app says {code}")
+        return code
+
+    return answer
 
 
 def _use_lab_ticket(lab, user: str, say) -> dict[str, str | None]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from ..credentials import CredentialRequest
     from ..identity import UserCredentials
+    from ..mfa.base import MFAPrompt
 
 
 def answer_from_cache(argv: list[str]) -> int | None:
@@ -78,7 +79,9 @@ def run_process(args: argparse.Namespace) -> int:
     from .. import cache
     from ..credentials import FederatedCredentials
 
-    credentials = FederatedCredentials(args.profile, callback=terminal_callback(args.profile))
+    credentials = FederatedCredentials(
+        args.profile, callback=terminal_callback(args.profile), mfa_prompt=terminal_mfa_prompt(args.profile)
+    )
     creds = credentials.get_credentials()
     entry = {
         "access_key_id": creds.access_key_id,
@@ -114,6 +117,37 @@ def terminal_callback(profile_name: str) -> Callable[[CredentialRequest], UserCr
         return UserCredentials(request.user_identity, password)
 
     return ask
+
+
+def terminal_mfa_prompt(profile_name: str) -> Callable[[MFAPrompt], str | None]:
+    """Second-factor questions on the controlling terminal, or a fast error saying to run ``login``."""
+
+    def ask(question: MFAPrompt) -> str | None:
+        import getpass
+
+        from ..errors import SAMLBrokerError
+
+        if not has_terminal():
+            raise SAMLBrokerError(
+                f"profile {profile_name!r} needs a second factor ({question.method}) and there is no terminal "
+                f"to ask on: run `samlbroker login --profile {profile_name}`"
+            )
+        if question.kind == "push":
+            _tell_terminal(f"Approve the sign-in request on your device ({question.method})...")
+            return None
+        again = f" (attempt {question.attempt})" if question.attempt > 1 else ""
+        return getpass.getpass(f"{question.method} code{again}: ") or None
+
+    return ask
+
+
+def _tell_terminal(message: str) -> None:
+    """A line for the person at the terminal (botocore captures our stderr until the process fails)."""
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as tty:
+            tty.write(message + "\n")
+    except OSError:
+        print(message, file=sys.stderr)
 
 
 def has_terminal() -> bool:

@@ -35,6 +35,7 @@ from spnego.channel_bindings import GssChannelBindings
 from spnego.exceptions import BadBindingsError
 
 from .httpd import LabHandler, LabHTTPServer
+from .mfa import SecondFactorDesk, mfa_page
 from .saml import auto_post_page, build_saml_response, encode_response
 from .users import LabUser, LabUsers
 
@@ -398,6 +399,7 @@ class _ShibbolethFlow:
 
 
 AWS_SIGNIN_PATH = "/saml"
+OUTBOX_PATH = "/lab/outbox"  # the lab's stand-in for a mailbox: e-mailed second-factor codes, as JSON
 
 
 class IdPServer(LabHTTPServer):
@@ -444,6 +446,7 @@ class IdPServer(LabHTTPServer):
         self.failed_attempts: Counter[str] = Counter()
         self.events: list[dict[str, Any]] = []
         self.sessions: dict[str, str] = {}
+        self.mfa = SecondFactorDesk()
         self.shibboleth_flows: dict[str, _ShibbolethFlow] = {}
         self._ids = itertools.count(1)
         self._state = threading.Lock()
@@ -472,10 +475,17 @@ class IdPServer(LabHTTPServer):
                 self.failed_attempts[user] += 1
 
     def new_session(self, user: LabUser) -> str:
+        """A session after the first factor; for a user with a second factor, it waits for that first."""
         token = secrets.token_urlsafe(32)
         with self._state:
             self.sessions[token] = user.name
+        if user.mfa != "none":
+            self.mfa.start(token, user.name, user.mfa)
         return token
+
+    def end_session(self, token: str) -> None:
+        with self._state:
+            self.sessions.pop(token, None)
 
     def session_user(self, token: str | None) -> LabUser | None:
         with self._state:
@@ -520,6 +530,7 @@ class IdPServer(LabHTTPServer):
             self.events.clear()
             self.sessions.clear()
             self.shibboleth_flows.clear()
+        self.mfa.reset()
         self.digest.reset()
 
 
@@ -558,6 +569,11 @@ class IdPHandler(LabHandler):
                 self._shibboleth(url.query, body)
             elif path == AWS_SIGNIN_PATH and self.command == "POST":
                 self._aws_signin(body)
+            elif path.startswith(OUTBOX_PATH + "/"):
+                user = path[len(OUTBOX_PATH) + 1 :]
+                with self.server.mfa._lock:
+                    codes = list(self.server.mfa.outbox.get(user, []))
+                self.reply(200, json.dumps(codes), content_type="application/json")
             elif path == STATS_PATH:
                 self.reply(200, json.dumps(self.server.stats()), content_type="application/json")
             else:
@@ -596,10 +612,18 @@ class IdPHandler(LabHandler):
             self.reply(400, message_page("Error", f"MSIS7012: no relying party trust {rp_id!r}."))
             return
         if self.command == "POST":
-            self._forms_post(query, body)
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+            if form.get("Context") and form.get("AuthMethod", "FormsAuthentication") != "FormsAuthentication":
+                self._second_factor(query, form)
+            else:
+                self._forms_post(query, body)
             return
-        user = self.server.session_user(self._cookie(SESSION_COOKIE))
-        if user is not None:
+        token = self._cookie(SESSION_COOKIE)
+        user = self.server.session_user(token)
+        challenge = self.server.mfa.pending(token) if user is not None else None
+        if challenge is not None:
+            self.reply(200, mfa_page(self._form_action(query), challenge, self.server.users.windows_name(user)))
+        elif user is not None:
             if rp is None:
                 self.reply(200, message_page("Sign In", "You are signed in."))
             else:
@@ -608,6 +632,26 @@ class IdPHandler(LabHandler):
             self.reply(302, b"", headers=[("Location", f"{self.server.wia_base}{WIA_PATH}?{query}")])
         else:
             self.reply(200, adfs_login_page(self._form_action(query)))
+
+    def _second_factor(self, query: str, form: dict[str, str]) -> None:
+        """An answer to the additional-authentication page: a code, or a push poll."""
+        token = self._cookie(SESSION_COOKIE) or ""
+        user = self.server.session_user(token)
+        challenge = self.server.mfa.pending(token)
+        action = self._form_action(query)
+        if user is None or challenge is None:
+            self.reply(200, adfs_login_page(action, error="Your sign-in session expired. Sign in again."))
+            return
+        outcome = self.server.mfa.answer(token, form, user.mfa_secret, user.push)
+        self._record(user.name, challenge.method, f"mfa_{outcome.status}")
+        if outcome.status == "done":
+            self.reply(302, b"", headers=[("Location", f"{SIGNON_PATH}?{query}")])
+        elif outcome.status == "denied":
+            self.server.end_session(token)
+            self.reply(200, adfs_login_page(action, error=outcome.message or "Access denied."))
+        else:
+            who = self.server.users.windows_name(user)
+            self.reply(200, mfa_page(action, challenge, who, outcome.message))
 
     def _form_action(self, query: str) -> str:
         if "client-request-id=" in query.lower():

@@ -1,0 +1,126 @@
+"""Second factors as people and scripts meet them: the terminal, credential-process, the demo, a plugin."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pyotp
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN = REPO / "plugins" / "samlbroker-mfa-email"
+
+
+def _read_until(fd: int, wanted: bytes, seen: bytearray) -> None:
+    import select
+    import time
+
+    deadline = time.monotonic() + 30
+    while wanted not in seen:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"never saw {wanted!r} in {bytes(seen)[-300:]!r}"
+        chunk = os.read(fd, 4096)
+        assert chunk, f"terminal closed before {wanted!r}: {bytes(seen)[-300:]!r}"
+        seen.extend(chunk)
+
+
+def test_terminal_login_asks_the_totp_code_with_hidden_input(lab, cli_env, password) -> None:
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "samlbroker", "login", "--endpoint-url", lab.signon_url, "--auth-type",
+               "forms", "--ca-bundle", str(lab.ca_file), "--user", "LAB\\frank", "--save-as", "frank"]  # fmt: skip
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=cli_env)
+    os.close(follower)
+    seen = bytearray()
+    code = ""
+    try:
+        _read_until(leader, b"Password for LAB\\frank: ", seen)
+        os.write(leader, password("frank").encode() + b"\n")
+        _read_until(leader, b"TOTPAuthenticationProvider code: ", seen)
+        code = pyotp.TOTP(lab.users["frank"].mfa_secret).now()
+        os.write(leader, code.encode() + b"\n")
+        _read_until(leader, b"logged in as arn:aws:iam::111122223333:role/ReadOnly", seen)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(leader)
+    assert code.encode() not in bytes(seen)  # hidden input
+    assert b"additional information" in bytes(seen)  # the IdP's own words were shown
+
+
+def test_credential_process_with_mfa_and_no_terminal_fails_fast(
+    lab, cli_env, aws_home, tmp_path, password, idp
+):
+    user_file = tmp_path / "ntlm-user"
+    user_file.write_text(f"LAB:frank:{password('frank')}\n")
+    (aws_home / ".aws" / "config").write_text(
+        f"[saml-endpoint lab]\nurl = {lab.signon_url}\nauth_type = ntlm\nca_bundle = {lab.ca_file}\n\n"
+        "[profile mfa]\nsaml_endpoint = lab\nsaml_role_arn = arn:aws:iam::111122223333:role/ReadOnly\n"
+        "credential_process = samlbroker credential-process --profile mfa\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "samlbroker", "credential-process", "--profile", "mfa"],
+        capture_output=True, text=True, env={**cli_env, "NTLM_USER_FILE": str(user_file)}, timeout=60,
+        check=False, start_new_session=True,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "run `samlbroker login --profile mfa`" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not idp.mfa.failed  # nothing was guessed or replayed
+
+
+@pytest.mark.parametrize("kind", ["totp", "push"])
+def test_lab_demo_answers_its_own_second_factor(cli_env, kind: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "samlbroker", "lab", "demo", "--auth", "forms", "--mfa", kind],
+        capture_output=True, text=True, env=cli_env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "assumed-role/ReadOnly/" in result.stdout
+    assert ("asks for a code" if kind == "totp" else "push") in result.stderr
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("mfa-plugin")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target",
+         str(target), str(PLUGIN)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    return target
+
+
+def test_email_code_plugin_answers_through_the_public_api(lab, cli_env, plugin_site, password) -> None:
+    script = f"""
+import json, requests
+from samlbroker import SAMLAuthenticationController, UserCredentials
+def prompt(question):
+    assert question.method == "EmailOtpAdapter", question
+    outbox = requests.get({lab.idp_url!r} + "/lab/outbox/judy", verify={str(lab.ca_file)!r}, timeout=10).json()
+    return outbox[-1]
+controller = SAMLAuthenticationController(verify={str(lab.ca_file)!r}, mfa_prompt=prompt)
+judy = UserCredentials("LAB\\\\judy", {password("judy")!r})
+assertion = controller.get_saml_assertion({lab.signon_url!r}, judy, "forms")
+print(json.dumps(sorted(assertion.roles)))
+"""
+    env = {**cli_env, "PYTHONPATH": f"{plugin_site}:{REPO}"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60,
+                            check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["ReadOnly"]
+
+
+def test_mfa_plugin_uses_only_the_public_api() -> None:
+    import ast
+
+    source = (PLUGIN / "samlbroker_mfa_email" / "__init__.py").read_text()
+    imported = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module}
+    assert {m for m in imported if m.startswith("samlbroker")} == {"samlbroker.mfa"}
