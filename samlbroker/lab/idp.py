@@ -612,7 +612,9 @@ class IdPHandler(LabHandler):
             self.reply(400, message_page("Error", f"MSIS7012: no relying party trust {rp_id!r}."))
             return
         if self.command == "POST":
-            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+            form = {
+                k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
+            }
             if form.get("Context") and form.get("AuthMethod", "FormsAuthentication") != "FormsAuthentication":
                 self._second_factor(query, form)
             else:
@@ -622,7 +624,9 @@ class IdPHandler(LabHandler):
         user = self.server.session_user(token)
         challenge = self.server.mfa.pending(token) if user is not None else None
         if challenge is not None:
-            self.reply(200, mfa_page(self._form_action(query), challenge, self.server.users.windows_name(user)))
+            self.reply(
+                200, mfa_page(self._form_action(query), challenge, self.server.users.windows_name(user))
+            )
         elif user is not None:
             if rp is None:
                 self.reply(200, message_page("Sign In", "You are signed in."))
