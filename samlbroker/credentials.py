@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cache
+from . import cache, passwords
 from .cache import ADVISORY_REFRESH, MANDATORY_REFRESH
 from .errors import (
     AuthenticationFailedError,
@@ -24,11 +24,11 @@ from .errors import (
     DependencyMissingError,
     SAMLBrokerError,
 )
+from .identity import UserCredentials
 from .profiles import load_profile
 
 if TYPE_CHECKING:
     from .assertion import SAMLAssertion
-    from .identity import UserCredentials
     from .sts import Credentials
 
 log = logging.getLogger("samlbroker")
@@ -179,24 +179,48 @@ class FederatedCredentials:
             return current
 
     def _login(self) -> Credentials:
-        """A real sign-in: the default identity, or the callback's answers (at most 3 tries)."""
+        """A real sign-in: the default identity, or a password (remembered, or the callback's), at most 3 tries.
+
+        A remembered password the IdP refuses is removed from the keyring at once and counts as a try.
+        """
         user = self.profile.user
         if user is None:
             return self._sign_in(None)
+        url = self.profile.endpoint.url
         failed: AuthenticationFailedError | None = None
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        attempt = 0
+        remembered = passwords.recall(url, user) if self.uses_keyring else None
+        if remembered is not None:
+            attempt = 1
+            try:
+                return self._sign_in(UserCredentials(user, remembered))
+            except AuthenticationFailedError as exc:
+                passwords.forget(url, user)  # never tried again: AD lockout
+                log.warning("the remembered password of %s was refused and removed from the keyring", user)
+                failed = exc
+        while attempt < MAX_ATTEMPTS:
+            attempt += 1
             given = self._ask(
                 CredentialRequest(user, self.custom_state, failed is not None, self.profile_name, attempt)
             )
             try:
-                return self._sign_in(given)
+                creds = self._sign_in(given)
             except AuthenticationFailedError as exc:
                 failed = exc
+                continue
+            if self.uses_keyring:
+                passwords.remember(url, user, given.password)
+            return creds
         raise AuthenticationFailedError(
             f"{MAX_ATTEMPTS} sign-in attempts for {user} failed; stopped so the account is not locked out "
             f"(last: {failed})",
             idp_message=failed.idp_message if failed else None,
         )
+
+    @property
+    def uses_keyring(self) -> bool:
+        """The profile keeps its password in the OS keyring (``saml_password_store = keyring``)."""
+        return self.profile.extra.get("saml_password_store", "").strip().lower() == passwords.KEYRING
 
     def _ask(self, request: CredentialRequest) -> UserCredentials:
         if self.callback is None:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
+from .. import passwords
+from ..errors import AuthenticationFailedError
+from ..identity import UserCredentials
 from .target import Target, add_target_options, resolve_target, user_credentials
 from .terminal import mfa_prompt, pick_role, spinner
+
+if TYPE_CHECKING:
+    from ..flow import LoginResult
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -14,6 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_target_options(login)
     login.add_argument(
         "--save-as", help="credentials-file profile to store under (default: --profile's name)"
+    )
+    login.add_argument(
+        "--remember", action="store_true", help="keep the password in the OS keyring (saml_password_store)"
     )
     login.set_defaults(run=run_login)
     roles = commands.add_parser("roles", help="list the roles you may assume")
@@ -35,20 +45,35 @@ def run_login(args: argparse.Namespace) -> int:
     if store:
         read_ini(credentials_path())  # a corrupt credentials file stops us before the IdP is asked
     policy_arns, policy = _session_policies(target)
-    credentials = user_credentials(target, args.password_stdin)
-    with spinner() as spin:
-        result = login(
-            target.endpoint,
-            credentials,
-            role=target.role,
-            duration=target.duration,
-            region=target.region,
-            choose=pick_role,
-            stage=spin.stage,
-            policy_arns=policy_arns,
-            policy=policy,
-            mfa_prompt=mfa_prompt,
-        )
+    remember = args.remember or _uses_keyring(target)
+    credentials, remembered = _login_credentials(target, args.password_stdin, remember)
+
+    def sign_in(with_credentials: UserCredentials | None) -> LoginResult:
+        with spinner() as spin:
+            return login(
+                target.endpoint,
+                with_credentials,
+                role=target.role,
+                duration=target.duration,
+                region=target.region,
+                choose=pick_role,
+                stage=spin.stage,
+                policy_arns=policy_arns,
+                policy=policy,
+                mfa_prompt=mfa_prompt,
+            )
+
+    try:
+        result = sign_in(credentials)
+    except AuthenticationFailedError:
+        if not remembered or credentials is None:
+            raise
+        passwords.forget(target.endpoint.url, credentials.username)  # never tried again: AD lockout
+        print("samlbroker: the remembered password was refused and removed from the keyring", file=sys.stderr)
+        credentials, remembered = user_credentials(target, args.password_stdin), False
+        result = sign_in(credentials)
+    if remember and credentials is not None and not remembered:
+        passwords.remember(target.endpoint.url, credentials.username, credentials.password)
     creds = result.credentials
     expires = creds.expiration.strftime("%Y-%m-%d %H:%M:%S UTC")
     if target.profile is not None:
@@ -71,6 +96,22 @@ def run_login(args: argparse.Namespace) -> int:
         stored = "not stored (give --profile or --save-as)"
     print(f"logged in as {result.role.role_arn} until {expires}; {stored}", file=sys.stderr)
     return 0
+
+
+def _uses_keyring(target: Target) -> bool:
+    extra = target.profile.extra if target.profile else {}
+    return extra.get("saml_password_store", "").strip().lower() == passwords.KEYRING
+
+
+def _login_credentials(
+    target: Target, password_stdin: bool, remember: bool
+) -> tuple[UserCredentials | None, bool]:
+    """The credentials to sign in with, and whether they came from the keyring (then nobody is asked)."""
+    if remember and target.user and not password_stdin:
+        stored = passwords.recall(target.endpoint.url, target.user)
+        if stored is not None:
+            return UserCredentials(target.user, stored), True
+    return user_credentials(target, password_stdin), False
 
 
 def _session_policies(target: Target) -> tuple[str, str | None]:
