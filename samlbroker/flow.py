@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .profiles import Endpoint
     from .sts import Credentials
 
-RoleChooser = Callable[[Mapping[str, RolePair]], RolePair]
+RoleChooser = Callable[["SAMLAssertion"], RolePair]  # picks among the assertion's roles
 Stage = Callable[[str], None]
 
 
@@ -74,7 +74,7 @@ def login(
     controller = controller_for(endpoint, mfa_prompt=mfa_prompt)
     assertion = controller.get_saml_assertion(endpoint.url, credentials, auth_type or endpoint.auth_type)
     if role is None and choose is not None and len(assertion.roles) > 1:
-        pair = choose(assertion.roles)
+        pair = choose(assertion)
     else:
         pair = choose_role(assertion.roles, role)
     (stage or _quiet)("waiting for AWS STS")

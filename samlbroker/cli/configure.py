@@ -164,7 +164,14 @@ def run_interactive(args: argparse.Namespace) -> int:
         from ..errors import NoRolesError
 
         raise NoRolesError("the IdP granted no AWS role to this user: nothing to configure")
-    pair = pick_role(assertion.roles) if len(assertion.roles) > 1 else next(iter(assertion.roles.values()))
+    from ..accounts import account_names_for
+
+    names = account_names_for(endpoint, assertion)
+    pair = (
+        pick_role(assertion.roles, account_names=names)
+        if len(assertion.roles) > 1
+        else next(iter(assertion.roles.values()))
+    )
     suggested = suggest_profile_name(pair.role_name, pair.account_id, endpoint.account_names)
     name = ask("Profile name", suggested)
     region = ask("Region (empty: none)") or None

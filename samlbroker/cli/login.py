@@ -13,6 +13,7 @@ from .target import Target, add_target_options, resolve_target, user_credentials
 from .terminal import mfa_prompt, pick_role, spinner
 
 if TYPE_CHECKING:
+    from ..assertion import SAMLAssertion
     from ..flow import LoginResult
 
 
@@ -56,7 +57,7 @@ def run_login(args: argparse.Namespace) -> int:
                 role=target.role,
                 duration=target.duration,
                 region=target.region,
-                choose=pick_role,
+                choose=lambda assertion: pick_role(assertion.roles, account_names=_names(target, assertion)),
                 stage=spin.stage,
                 policy_arns=policy_arns,
                 policy=policy,
@@ -96,6 +97,13 @@ def run_login(args: argparse.Namespace) -> int:
         stored = "not stored (give --profile or --save-as)"
     print(f"logged in as {result.role.role_arn} until {expires}; {stored}", file=sys.stderr)
     return 0
+
+
+def _names(target: Target, assertion: SAMLAssertion) -> dict[str, str]:
+    """Account names for the picker (the endpoint's ``account_names``); ids alone when there are none."""
+    from ..accounts import account_names_for
+
+    return account_names_for(target.endpoint, assertion)
 
 
 def _uses_keyring(target: Target) -> bool:

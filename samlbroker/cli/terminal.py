@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import itertools
+import os
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -42,8 +43,16 @@ def read_password_stdin() -> str:
     return line.rstrip("\r\n")
 
 
-def pick_role(roles: Mapping[str, RolePair], stream: TextIO | None = None) -> RolePair:
-    """A numbered list on the terminal; a script gets an error listing the choices instead."""
+FILTER_FROM = 20  # more roles than this: the picker filters as the user types
+SHOWN = 12
+
+
+def pick_role(
+    roles: Mapping[str, RolePair],
+    stream: TextIO | None = None,
+    account_names: Mapping[str, str] | None = None,
+) -> RolePair:
+    """A numbered list on the terminal (filtered as you type when there are many); a script gets an error."""
     names = sorted(roles, key=lambda n: (roles[n].account_id, roles[n].role_name, n))
     if not interactive():
         raise RoleNotFoundError(
@@ -52,9 +61,11 @@ def pick_role(roles: Mapping[str, RolePair], stream: TextIO | None = None) -> Ro
             choices=tuple(names),
         )
     out = stream or sys.stderr
+    _pause_spinners()
+    if len(names) > FILTER_FROM and _can_read_keys():
+        return roles[_filter_as_you_type(roles, names, out, account_names)]
     for number, name in enumerate(names, 1):
-        pair = roles[name]
-        out.write(f"  {number:>3}  {pair.account_id}  {pair.role_name:<30}  {pair.role_arn}\n")
+        out.write(_role_line(number, roles[name], account_names))
     while True:
         out.write(f"Role [1-{len(names)}]: ")
         out.flush()
@@ -67,6 +78,86 @@ def pick_role(roles: Mapping[str, RolePair], stream: TextIO | None = None) -> Ro
         if answer in roles:
             return roles[answer]
         out.write("  enter one of the numbers above\n")
+
+
+def _role_line(number: int, pair: RolePair, account_names: Mapping[str, str] | None) -> str:
+    name = (account_names or {}).get(pair.account_id)
+    account = f"{name} ({pair.account_id})" if name else pair.account_id
+    return f"  {number:>3}  {account:<28}  {pair.role_name:<30}  {pair.role_arn}\n"
+
+
+def _can_read_keys() -> bool:
+    try:
+        import termios  # noqa: F401 - POSIX terminals only; elsewhere the numbered list
+        import tty  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _filter_as_you_type(
+    roles: Mapping[str, RolePair], names: list[str], out: TextIO, account_names: Mapping[str, str] | None
+) -> str:
+    """Redraw the best matches after every key; Up/Down move the mark, Enter takes the marked role."""
+    import termios
+    import tty
+
+    from ..accounts import filter_roles
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    query, cursor, drawn = "", 0, 0
+    try:
+        tty.setcbreak(fd)
+        while True:
+            matches = filter_roles(roles, query, account_names) if query.strip() else names
+            cursor = min(cursor, max(len(matches), 1) - 1)
+            out.write("\r\033[K" + "\033[F\033[K" * drawn)  # back over the last drawing
+            lines = [
+                (">" if i == cursor else " ") + _role_line(i + 1, roles[n], account_names)[1:]
+                for i, n in enumerate(matches[:SHOWN])
+            ]
+            if len(matches) > SHOWN:
+                lines.append(f"  ... {len(matches) - SHOWN} more: type to narrow\n")
+            out.write("".join(lines) + f"Filter ({len(matches)} of {len(names)}; Enter picks >): {query}")
+            out.flush()
+            drawn = len(lines)
+            key = _read_key(fd)
+            if key == "enter" and matches:
+                out.write("\n")
+                return matches[cursor]
+            if key == "up":
+                cursor = max(cursor - 1, 0)
+            elif key == "down":
+                cursor = min(cursor + 1, min(len(matches), SHOWN) - 1)
+            elif key == "backspace":
+                query, cursor = query[:-1], 0
+            elif key == "quit":
+                out.write("\n")
+                raise SAMLBrokerError("no role chosen")
+            elif len(key) == 1 and key.isprintable():
+                query, cursor = query + key, 0
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _read_key(fd: int) -> str:
+    """One key press: a character, or enter / backspace / up / down / quit."""
+    import select
+
+    char = os.read(fd, 1).decode(errors="ignore")
+    if char in ("\r", "\n"):
+        return "enter"
+    if char in ("\x7f", "\b"):
+        return "backspace"
+    if char in ("\x03", "\x04", ""):
+        return "quit"
+    if char == "\x1b":
+        if not select.select([fd], [], [], 0.05)[0]:
+            return "quit"  # Esc alone
+        sequence = os.read(fd, 2).decode(errors="ignore")
+        return {"[A": "up", "[B": "down", "OA": "up", "OB": "down"}.get(sequence, "")
+    return char
 
 
 def mfa_prompt(question: MFAPrompt) -> str | None:
