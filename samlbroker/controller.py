@@ -48,7 +48,6 @@ class SAMLAuthenticationController:
             mfa_options or {}
         )  # push_timeout, poll_interval, handlers (for tests, tuning)
         self.last_mechanism: str | None = None
-        self.last_round_trips = 0
 
     def get_saml_assertion(
         self, endpoint: str, credentials: UserCredentials | None = None, auth_type: str = "kerberos"
@@ -67,7 +66,6 @@ class SAMLAuthenticationController:
                 response = SecondFactor(self.mfa_prompt, **self.mfa_options).complete(session, response)
             except requests.RequestException as exc:
                 raise IdPUnreachableError(describe_request_error(exc, endpoint)) from None
-            self.last_round_trips = session.round_trips
         self.last_mechanism = getattr(authenticator, "mechanism", None) or authenticator.name
         _check_status(response)
         return parser.parse(response.text)

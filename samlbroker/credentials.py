@@ -20,7 +20,6 @@ from .cache import ADVISORY_REFRESH, MANDATORY_REFRESH
 from .errors import (
     AuthenticationFailedError,
     CallbackRequiredError,
-    ConfigError,
     DependencyMissingError,
     SAMLBrokerError,
 )
@@ -263,17 +262,8 @@ class FederatedCredentials:
     def _assume(self, assertion: SAMLAssertion, role_arn: str) -> Credentials:
         from .sts import STSClient
 
-        extra = self.profile.extra
-        policy = None
-        if extra.get("saml_policy_file"):
-            policy_path = Path(extra["saml_policy_file"]).expanduser()
-            try:
-                policy = policy_path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot read saml_policy_file {policy_path}: {exc.strerror}") from None
-        sts = STSClient(
-            region=self.profile.region, policy_arns=extra.get("saml_policy_arns") or (), policy=policy
-        )
+        policy_arns, policy = self.profile.session_policies()
+        sts = STSClient(region=self.profile.region, policy_arns=policy_arns, policy=policy)
         return assertion.get_role_credentials(role_arn, self.profile.duration, sts)
 
     # -- helpers ---------------------------------------------------------------------------------------

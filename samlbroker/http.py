@@ -33,7 +33,6 @@ class BrokerSession(requests.Session):
         if proxies:
             self.proxies.update(proxies)
         self.headers["User-Agent"] = BROWSER_USER_AGENT
-        self.round_trips = 0
         self.hooks["response"].append(self._log_response)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
@@ -43,7 +42,6 @@ class BrokerSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
     def _log_response(self, response: requests.Response, **_: Any) -> requests.Response:
-        self.round_trips += 1
         request = response.request
         scheme = (request.headers.get("Authorization") or "").split(" ", 1)[0]
         auth = f" [{scheme}]" if scheme else ""

@@ -80,6 +80,17 @@ class Profile:
     uses_credential_process: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
+    def session_policies(self) -> tuple[str, str | None]:
+        """``saml_policy_arns`` as written, and the text of ``saml_policy_file`` (the STS client checks both)."""
+        policy = None
+        if self.extra.get("saml_policy_file"):
+            path = Path(self.extra["saml_policy_file"]).expanduser()
+            try:
+                policy = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot read saml_policy_file {path}: {exc.strerror}") from None
+        return self.extra.get("saml_policy_arns", ""), policy
+
     def cache_key(self) -> str:
         """The credentials-cache key of this profile: endpoint URL, user (or default identity), role."""
         from .cache import key_for

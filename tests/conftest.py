@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "support"))  # test helpers: pty_session, lab_keyring
 
 
 @pytest.fixture(scope="session")

@@ -30,10 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def credential_variables(profile_name: str) -> dict[str, str]:
     """The AWS_* variables for the profile's fresh credentials (and its region, when it has one)."""
-    from ..credentials import FederatedCredentials
-    from .process import terminal_callback
+    from .process import terminal_credentials
 
-    credentials = FederatedCredentials(profile_name, callback=terminal_callback(profile_name))
+    credentials = terminal_credentials(profile_name)
     creds = credentials.get_credentials()
     variables = {
         "AWS_ACCESS_KEY_ID": creds.access_key_id,

@@ -45,7 +45,7 @@ def run_login(args: argparse.Namespace) -> int:
     )
     if store:
         read_ini(credentials_path())  # a corrupt credentials file stops us before the IdP is asked
-    policy_arns, policy = _session_policies(target)
+    policy_arns, policy = target.profile.session_policies() if target.profile else ("", None)
     remember = args.remember or _uses_keyring(target)
     credentials, remembered = _login_credentials(target, args.password_stdin, remember)
 
@@ -120,23 +120,6 @@ def _login_credentials(
         if stored is not None:
             return UserCredentials(target.user, stored), True
     return user_credentials(target, password_stdin), False
-
-
-def _session_policies(target: Target) -> tuple[str, str | None]:
-    """The profile's ``saml_policy_arns`` and the text of its ``saml_policy_file`` (checked by the STS client)."""
-    from pathlib import Path
-
-    from ..errors import ConfigError
-
-    extra = target.profile.extra if target.profile else {}
-    policy = None
-    if extra.get("saml_policy_file"):
-        path = Path(extra["saml_policy_file"]).expanduser()
-        try:
-            policy = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read saml_policy_file {path}: {exc.strerror}") from None
-    return extra.get("saml_policy_arns", ""), policy
 
 
 def run_roles(args: argparse.Namespace) -> int:

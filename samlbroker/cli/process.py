@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
 
-    from ..credentials import CredentialRequest
+    from ..credentials import CredentialRequest, FederatedCredentials
     from ..identity import UserCredentials
     from ..mfa.base import MFAPrompt
 
@@ -77,12 +77,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_process(args: argparse.Namespace) -> int:
     from .. import cache
-    from ..credentials import FederatedCredentials
 
-    credentials = FederatedCredentials(
-        args.profile, callback=terminal_callback(args.profile), mfa_prompt=terminal_mfa_prompt(args.profile)
-    )
-    creds = credentials.get_credentials()
+    creds = terminal_credentials(args.profile).get_credentials()
     entry = {
         "access_key_id": creds.access_key_id,
         "secret_access_key": creds.secret_access_key,
@@ -91,6 +87,15 @@ def run_process(args: argparse.Namespace) -> int:
     }
     sys.stdout.write(cache.process_json(entry) + "\n")
     return 0
+
+
+def terminal_credentials(profile_name: str) -> FederatedCredentials:
+    """The profile's FederatedCredentials, asking on the controlling terminal (password, second factor)."""
+    from ..credentials import FederatedCredentials
+
+    return FederatedCredentials(
+        profile_name, callback=terminal_callback(profile_name), mfa_prompt=terminal_mfa_prompt(profile_name)
+    )
 
 
 def terminal_callback(profile_name: str) -> Callable[[CredentialRequest], UserCredentials]:

@@ -77,10 +77,9 @@ def profile_session(name: str | None) -> ProfileSession:
 
 
 def _federated(name: str, values: dict[str, str]) -> ProfileSession:
-    from ..credentials import FederatedCredentials
-    from .process import terminal_callback
+    from .process import terminal_credentials
 
-    federated = FederatedCredentials(name, callback=terminal_callback(name))
+    federated = terminal_credentials(name)
     creds = federated.get_credentials()
     return ProfileSession(
         profile=name,

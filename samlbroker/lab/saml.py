@@ -14,13 +14,16 @@ from collections.abc import Mapping, Sequence
 
 from lxml import etree
 
-SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
-DS = "http://www.w3.org/2000/09/xmldsig#"
-SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
-ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
-ROLE_SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
-SESSION_DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
+from ..assertion import (  # the names the product reads are the names the lab writes
+    DS,
+    ROLE_ATTRIBUTE,
+    ROLE_SESSION_NAME_ATTRIBUTE,
+    SAML,
+    SAMLP,
+    SESSION_DURATION_ATTRIBUTE,
+    SUCCESS,
+)
+
 _SIGN_MODES = ("assertion", "response", "both", "none")
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from pty_session import on_terminal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,44 +26,15 @@ print("PICKED", picked.role_arn)
 
 
 def _drive(keys: list[bytes]) -> str:
-    leader, follower = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen([sys.executable, "-c", PICKER], stdin=follower, stdout=follower, stderr=follower,
-                               env=env)  # fmt: skip
-    os.close(follower)
-    seen = bytearray()
-
-    def wait_for(wanted: bytes) -> None:
-        deadline = time.monotonic() + 20
-        while wanted not in seen:
-            ready, _, _ = select.select([leader], [], [], max(0.0, deadline - time.monotonic()))
-            assert ready, f"never saw {wanted!r}: {bytes(seen)[-300:]!r}"
-            seen.extend(os.read(leader, 65536))
-
-    try:
-        wait_for(b"Filter (300 of 300")
+    with on_terminal([sys.executable, "-c", PICKER], {**os.environ, "PYTHONPATH": str(REPO)}) as term:
+        term.read_until(b"Filter (300 of 300")
         for key in keys:
-            os.write(leader, key)
-            time.sleep(0.05)
-        wait_for(b"PICKED")
-        wait_for(
-            b"\n",
-        ) if not seen.rstrip().endswith(b"PICKED") else None
-        assert process.wait(timeout=20) == 0
-        time.sleep(0.1)
-        while select.select([leader], [], [], 0.1)[0]:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen.extend(chunk)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(leader)
-    return bytes(seen).decode(errors="replace")
+            term.type(key)
+            time.sleep(0.05)  # one redraw per key, as a person types
+        term.read_until(b"PICKED")
+        assert term.process.wait(timeout=20) == 0
+        term.drain()
+    return term.screen
 
 
 def test_typing_narrows_the_list_and_enter_takes_the_best_match() -> None:

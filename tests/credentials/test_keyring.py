@@ -9,12 +9,11 @@ from pathlib import Path
 
 import keyring
 import pytest
+from lab_keyring import KEY_VARIABLE, HeadlessCryptFileKeyring
 
 from samlbroker import FederatedCredentials, UserCredentials, passwords
 
 SUPPORT = Path(__file__).resolve().parents[1] / "support"
-sys.path.insert(0, str(SUPPORT))
-from lab_keyring import KEY_VARIABLE, HeadlessCryptFileKeyring  # noqa: E402
 
 
 @pytest.fixture

@@ -3,54 +3,31 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
 
 import pyotp
 import pytest
+from pty_session import on_terminal
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "plugins" / "samlbroker-mfa-email"
 
 
-def _read_until(fd: int, wanted: bytes, seen: bytearray) -> None:
-    import select
-    import time
-
-    deadline = time.monotonic() + 30
-    while wanted not in seen:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        assert ready, f"never saw {wanted!r} in {bytes(seen)[-300:]!r}"
-        chunk = os.read(fd, 4096)
-        assert chunk, f"terminal closed before {wanted!r}: {bytes(seen)[-300:]!r}"
-        seen.extend(chunk)
-
-
 def test_terminal_login_asks_the_totp_code_with_hidden_input(lab, cli_env, password) -> None:
-    leader, follower = pty.openpty()
     command = [sys.executable, "-m", "samlbroker", "login", "--endpoint-url", lab.signon_url, "--auth-type",
                "forms", "--ca-bundle", str(lab.ca_file), "--user", "LAB\\frank", "--save-as", "frank"]  # fmt: skip
-    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=cli_env)
-    os.close(follower)
-    seen = bytearray()
-    code = ""
-    try:
-        _read_until(leader, b"Password for LAB\\frank: ", seen)
-        os.write(leader, password("frank").encode() + b"\n")
-        _read_until(leader, b"TOTPAuthenticationProvider code: ", seen)
+    with on_terminal(command, cli_env) as term:
+        term.read_until(b"Password for LAB\\frank: ")
+        term.type(password("frank").encode() + b"\n")
+        term.read_until(b"TOTPAuthenticationProvider code: ")
         code = pyotp.TOTP(lab.users["frank"].mfa_secret).now()
-        os.write(leader, code.encode() + b"\n")
-        _read_until(leader, b"logged in as arn:aws:iam::111122223333:role/ReadOnly", seen)
-        assert process.wait(timeout=30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(leader)
-    assert code.encode() not in bytes(seen)  # hidden input
-    assert b"additional information" in bytes(seen)  # the IdP's own words were shown
+        term.type(code.encode() + b"\n")
+        term.read_until(b"logged in as arn:aws:iam::111122223333:role/ReadOnly")
+        assert term.process.wait(timeout=30) == 0
+    assert code.encode() not in term.seen  # hidden input
+    assert b"additional information" in term.seen  # the IdP's own words were shown
 
 
 def test_credential_process_with_mfa_and_no_terminal_fails_fast(
