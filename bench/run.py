@@ -43,6 +43,49 @@ def ntlm_round_trips(lab: Lab) -> dict[str, int]:
     return {"requests": stats["requests"], "connections": stats["connections"]}
 
 
+def kerberos_login(lab: Lab, runs: int) -> dict[str, object] | None:
+    """A silent default-identity Kerberos login (ticket from the lab KDC): median wall time and round trips."""
+    if lab.kdc is None:
+        print(f"Kerberos: skipped ({lab.kdc_unavailable})")
+        return None
+    ccache = lab.workdir / "bench.ccache"
+    lab.kdc.kinit(USER, ccache)
+    saved = {k: os.environ.get(k) for k in ("KRB5_CONFIG", "KRB5CCNAME")}
+    os.environ.update(lab.kdc.client_env(ccache))
+    try:
+        times = []
+        for _ in range(runs):
+            lab.idp.reset()
+            controller = SAMLAuthenticationController(verify=str(lab.ca_file))
+            start = time.perf_counter()
+            controller.get_saml_assertion(lab.signon_url, None, "kerberos")
+            times.append(time.perf_counter() - start)
+            assert controller.last_mechanism == "kerberos"
+        stats = lab.idp.stats()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return {"median_ms": round(statistics.median(times) * 1000, 1), "runs": runs,
+            "requests": stats["requests"], "connections": stats["connections"]}  # fmt: skip
+
+
+def totp_login(lab: Lab) -> dict[str, int]:
+    """A forms login with a TOTP second factor: requests and connections at the IdP."""
+    import pyotp
+
+    user = lab.users["frank"]
+    lab.idp.reset()
+    controller = SAMLAuthenticationController(
+        verify=str(lab.ca_file), mfa_prompt=lambda question: pyotp.TOTP(user.mfa_secret).now()
+    )
+    controller.get_saml_assertion(lab.signon_url, UserCredentials("LAB\\frank", user.password), "forms")
+    stats = lab.idp.stats()
+    return {"requests": stats["requests"], "connections": stats["connections"]}
+
+
 def _isolated_env(lab: Lab, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
@@ -161,6 +204,14 @@ def main() -> None:
             f"NTLM login: {results['ntlm_login']['requests']} HTTP requests on "
             f"{results['ntlm_login']['connections']} TCP connection(s) (protocol minimum: 5 on 1)"
         )
+        results["kerberos_login"] = kerberos = kerberos_login(lab, args.runs)
+        if kerberos:
+            print(
+                f"Kerberos default-identity login: {kerberos['median_ms']} ms median of {kerberos['runs']}, "
+                f"{kerberos['requests']} HTTP requests on {kerberos['connections']} connection(s)"
+            )
+        results["totp_login"] = totp = totp_login(lab)
+        print(f"forms + TOTP login: {totp['requests']} HTTP requests on {totp['connections']} connection(s)")
         if not args.skip_peers:
             results["forms_login"] = forms_login_ratio(lab, args.runs)
             forms = results["forms_login"]
