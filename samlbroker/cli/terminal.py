@@ -171,8 +171,9 @@ def mfa_prompt(question: MFAPrompt) -> str | None:
     if question.message:
         sys.stderr.write(f"{question.message}\n")
     if question.kind == "push":
-        sys.stderr.write(f"Approve the sign-in request on your device ({question.method})...\n")
+        sys.stderr.write(f"Approve the sign-in request on your device ({question.method}).\n")
         sys.stderr.flush()
+        _resume_spinners("waiting for your approval")
         return None
     again = f" (attempt {question.attempt})" if question.attempt > 1 else ""
     try:
@@ -187,6 +188,11 @@ _spinners: list[Spinner] = []
 def _pause_spinners() -> None:
     for spin in _spinners:
         spin.close()
+
+
+def _resume_spinners(label: str) -> None:
+    for spin in _spinners:
+        spin.stage(label)
 
 
 class Spinner:

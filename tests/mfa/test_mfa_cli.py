@@ -101,3 +101,15 @@ def test_mfa_plugin_uses_only_the_public_api() -> None:
     source = (PLUGIN / "samlbroker_mfa_email" / "__init__.py").read_text()
     imported = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module}
     assert {m for m in imported if m.startswith("samlbroker")} == {"samlbroker.mfa"}
+
+
+def test_terminal_push_is_announced_and_a_spinner_waits_for_the_approval(lab, cli_env, password) -> None:
+    command = [sys.executable, "-m", "samlbroker", "login", "--endpoint-url", lab.signon_url, "--auth-type",
+               "forms", "--ca-bundle", str(lab.ca_file), "--user", "LAB\\grace", "--save-as", "grace"]  # fmt: skip
+    with on_terminal(command, cli_env) as term:
+        term.read_until(b"Password for LAB\\grace: ")
+        term.type(password("grace").encode() + b"\n")
+        term.read_until(b"Approve the sign-in request on your device (AzureMfaServerAuthentication)")
+        term.read_until(b"waiting for your approval...")
+        term.read_until(b"logged in as arn:aws:iam::111122223333:role/ReadOnly")
+        assert term.process.wait(timeout=30) == 0
