@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli as run
 
 from samlbroker import cache
 from samlbroker.cli.exec_env import export_lines, fish_quote, powershell_quote
@@ -35,17 +36,6 @@ def env(cli_env: dict[str, str], aws_home: Path) -> dict[str, str]:
         load_profile("dev").cache_key(), Credentials("ASIAEXEC", "exec/secret+key", "tok'en$", expiry)
     )
     return {**cli_env, "AWS_PROFILE": "dev", "AWS_DEFAULT_PROFILE": "dev"}
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "samlbroker", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_exec_puts_credentials_and_region_in_the_environment_and_unsets_aws_profile(env) -> None:

@@ -5,24 +5,12 @@ from __future__ import annotations
 import configparser
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli as run
 
 ROLE = "111122223333:Developer"
-
-
-def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "samlbroker", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 def lab_args(lab, auth: str = "ntlm", user: str = "LAB\\alice") -> list[str]:

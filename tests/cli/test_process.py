@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from samlbroker import cache
 from samlbroker.profiles import load_profile
@@ -52,20 +53,9 @@ def domain_env(env: dict[str, str], tmp_path: Path, password) -> dict[str, str]:
     return {**env, "NTLM_USER_FILE": str(user_file)}
 
 
-def run(
-    env: dict[str, str], *args: str, stdin: str = "", new_session: bool = True
-) -> subprocess.CompletedProcess[str]:
+def run(env: dict[str, str], *args: str, stdin: str = "", new_session: bool = True):
     """The CLI as botocore runs it: pipes, and (by default) no controlling terminal."""
-    return subprocess.run(
-        [sys.executable, "-m", "samlbroker", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-        start_new_session=new_session,
-    )
+    return run_cli(env, *args, stdin=stdin, new_session=new_session)
 
 
 def seed(profile: str, minutes: float, key_id: str = "ASIASEEDED") -> Credentials:

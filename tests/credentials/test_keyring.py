@@ -3,12 +3,11 @@ the IdP rejects them (exactly one failed attempt there), forgotten on logout --f
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import keyring
 import pytest
+from cli_runner import run_cli
 from lab_keyring import KEY_VARIABLE, HeadlessCryptFileKeyring
 
 from samlbroker import FederatedCredentials, UserCredentials, passwords
@@ -43,11 +42,8 @@ def keyring_env(
     keyring.set_keyring(previous)
 
 
-def cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "samlbroker", *args], input=stdin, capture_output=True, text=True, env=env,
-        timeout=60, check=False, start_new_session=True,
-    )  # fmt: skip
+def cli(env: dict[str, str], *args: str, stdin: str = ""):
+    return run_cli(env, *args, stdin=stdin, new_session=True, timeout=60)
 
 
 def sign_ins(idp) -> list[str]:

@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "samlbroker", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+from cli_runner import run_cli as _run
 
 
 def _args(lab, auth: str = "kerberos") -> list[str]:
