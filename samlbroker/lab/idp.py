@@ -12,16 +12,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import hmac
-import html
 import itertools
 import json
-import re
 import secrets
-import struct
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -34,10 +29,32 @@ import spnego
 from spnego.channel_bindings import GssChannelBindings
 from spnego.exceptions import BadBindingsError
 
+from .digest import DigestAuthority, parse_auth_params
 from .httpd import LabHandler, LabHTTPServer
 from .mfa import SecondFactorDesk, mfa_page
+from .pages import (
+    DISABLED,
+    INCORRECT,
+    SHIB_DISABLED,
+    SHIB_INCORRECT,
+    SHIB_UNKNOWN,
+    UNAUTHORIZED_PAGE,
+    adfs_login_page,
+    message_page,
+    shibboleth_login_page,
+)
 from .saml import auto_post_page, build_saml_response, encode_response
+from .trusts import DEFAULT_WIA_USER_AGENTS, RELYING_PARTIES, RelyingParty, wia_supported
 from .users import LabUser, LabUsers
+from .wia_tokens import (
+    NtlmMessageInfo,
+    _initial_token,
+    _is_kerberos,
+    ntlm_message_info,
+)
+
+# Outcomes that count as a failed sign-in for the user named.
+_FAILURES = {"bad_password", "unknown_user", "disabled", "bad_bindings"}
 
 SIGNON_PATH = "/adfs/ls/IdpInitiatedSignOn.aspx"
 WIA_PATH = "/adfs/ls/wia"
@@ -45,342 +62,6 @@ SHIBBOLETH_PATH = "/idp/profile/SAML2/Unsolicited/SSO"
 STATS_PATH = "/lab/stats"
 SESSION_COOKIE = "MSISAuth"
 SHIBBOLETH_COOKIE = "JSESSIONID"
-
-INCORRECT = "Incorrect user ID or password. Type the correct user ID and password, and try again."
-DISABLED = "Your account has been disabled. Contact your administrator."
-SHIB_INCORRECT = "The password you entered was incorrect."
-SHIB_UNKNOWN = "The username you entered cannot be identified."
-SHIB_DISABLED = "Your account is disabled."
-
-# AD FS's default WIASupportedUserAgents: a plain entry matches as a substring, "=~" marks a regex.
-DEFAULT_WIA_USER_AGENTS: tuple[str, ...] = (
-    "MSAuthHost/1.0/In-Domain",
-    "MSIE 6.0",
-    "MSIE 7.0; Windows NT",
-    "MSIE 8.0",
-    "MSIE 9.0",
-    "MSIE 10.0; Windows NT 6",
-    "Windows NT 6.3; Trident/7.0",
-    "Windows NT 6.3; Win64; x64; Trident/7.0",
-    "Windows NT 6.3; WOW64; Trident/7.0",
-    "Windows NT 6.2; Trident/7.0",
-    "Windows NT 6.2; Win64; x64; Trident/7.0",
-    "Windows NT 6.2; WOW64; Trident/7.0",
-    "Windows NT 6.1; Trident/7.0",
-    "Windows NT 6.1; Win64; x64; Trident/7.0",
-    "Windows NT 6.1; WOW64; Trident/7.0",
-    "Windows NT 10.0; Trident/7.0",
-    "Windows NT 10.0; Win64; x64; Trident/7.0",
-    "Windows NT 10.0; WOW64; Trident/7.0",
-    "MSIPC",
-    "Windows Rights Management Client",
-    "MS_WorkFoldersClient",
-    r"=~Windows\s*NT.*Edge",
-)
-
-# Outcomes that count as a failed sign-in for the user named.
-_FAILURES = {"bad_password", "unknown_user", "disabled", "bad_bindings"}
-
-
-@dataclass(frozen=True)
-class RelyingParty:
-    """An AWS relying-party trust: its identifier (the audience), partition and sign-in endpoint."""
-
-    identifier: str
-    partition: str
-    recipient: str
-    post_action: str
-
-
-RELYING_PARTIES: dict[str, RelyingParty] = {
-    rp.identifier: rp
-    for rp in (
-        RelyingParty(
-            "urn:amazon:webservices",
-            "aws",
-            "https://signin.aws.amazon.com/saml",
-            "https://signin.aws.amazon.com:443/saml",
-        ),
-        RelyingParty(
-            "urn:amazon:webservices:govcloud",
-            "aws-us-gov",
-            "https://signin.amazonaws-us-gov.com/saml",
-            "https://signin.amazonaws-us-gov.com/saml",
-        ),
-        RelyingParty(
-            "urn:amazon:webservices:cn",
-            "aws-cn",
-            "https://signin.amazonaws.cn/saml",
-            "https://signin.amazonaws.cn/saml",
-        ),
-    )
-}
-
-
-def wia_supported(user_agent: str, patterns: Sequence[str] = DEFAULT_WIA_USER_AGENTS) -> bool:
-    """True when AD FS would send this User-Agent to Windows-integrated authentication."""
-    for pattern in patterns:
-        if pattern.startswith("=~"):
-            if re.search(pattern[2:], user_agent):
-                return True
-        elif pattern.lower() in user_agent.lower():
-            return True
-    return False
-
-
-# --- NTLM messages -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NtlmMessageInfo:
-    """What the IdP reads from an NTLM message before (or whether or not) pyspnego accepts it."""
-
-    kind: int
-    user: str | None = None
-    domain: str | None = None
-    has_channel_bindings: bool = False
-
-    @property
-    def login(self) -> str | None:
-        if not self.user:
-            return None
-        return f"{self.domain}\\{self.user}" if self.domain else self.user
-
-
-def ntlm_message_info(token: bytes) -> NtlmMessageInfo | None:
-    """Read the message type, and for AUTHENTICATE the user, domain and channel-bindings AV pair.
-
-    ``token`` is a raw NTLM message or an SPNEGO token wrapping one (the NTLM message runs to its end;
-    its fields are offsets from the message start, so trailing SPNEGO bytes do no harm).
-    """
-    start = token.find(b"NTLMSSP\x00")
-    if start < 0 or len(token) - start < 12:
-        return None
-    msg = token[start:]
-    (kind,) = struct.unpack_from("<I", msg, 8)
-    if kind != 3 or len(msg) < 64:
-        return NtlmMessageInfo(kind)
-
-    def field_bytes(offset: int) -> bytes:
-        length, _max, where = struct.unpack_from("<HHI", msg, offset)
-        return msg[where : where + length]
-
-    nt_response = field_bytes(20)
-    (flags,) = struct.unpack_from("<I", msg, 60)
-    encoding = "utf-16-le" if flags & 0x1 else "latin-1"
-    domain = field_bytes(28).decode(encoding, "replace")
-    user = field_bytes(36).decode(encoding, "replace")
-    return NtlmMessageInfo(kind, user or None, domain or None, _has_channel_bindings(nt_response))
-
-
-def _has_channel_bindings(nt_response: bytes) -> bool:
-    """True when an NTLMv2 response carries a non-zero MsvAvChannelBindings AV pair."""
-    if len(nt_response) <= 24:
-        return False
-    pairs, offset = nt_response[44:], 0  # NTProofStr (16) + the fixed client-challenge header (28)
-    while offset + 4 <= len(pairs):
-        av_id, av_len = struct.unpack_from("<HH", pairs, offset)
-        value = pairs[offset + 4 : offset + 4 + av_len]
-        if av_id == 0x0000:
-            break
-        if av_id == 0x000A:
-            return value != b"\x00" * 16
-        offset += 4 + av_len
-    return False
-
-
-def _initial_token(scheme: str, token: bytes, info: NtlmMessageInfo | None) -> bool:
-    """True when ``token`` starts a new handshake (NTLM NEGOTIATE, or an SPNEGO NegTokenInit)."""
-    if info is not None and info.kind == 1 and token.startswith(b"NTLMSSP\x00"):
-        return True
-    return scheme == "negotiate" and token[:1] == b"\x60"
-
-
-KERBEROS_OIDS = (b"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02", b"\x2a\x86\x48\x82\xf7\x12\x01\x02\x02")
-
-
-def _is_kerberos(token: bytes) -> bool:
-    """True when a Negotiate token carries (or offers first) the Kerberos mechanism."""
-    return any(oid in token[:64] for oid in KERBEROS_OIDS)
-
-
-# --- Digest (RFC 7616, qop=auth, MD5 / MD5-sess) ---------------------------------------------------
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - Digest's own algorithm
-
-
-def parse_auth_params(text: str) -> dict[str, str]:
-    """``name=value`` pairs of an Authorization header's parameters; quoted values unescaped.
-
-    Only ``\\"`` and ``\\\\`` are escapes, so a ``DOMAIN\\user`` name sent unescaped survives.
-    """
-    params: dict[str, str] = {}
-    for match in re.finditer(r'\s*([A-Za-z0-9_-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^,\s]*)\s*,?', text):
-        name, raw, quoted = match.group(1), match.group(2), match.group(3)
-        value = re.sub(r'\\(["\\])', r"\1", quoted) if raw.startswith('"') else raw
-        params[name.lower()] = value
-    return params
-
-
-class DigestAuthority:
-    """Issues Digest challenges and checks answers: nonce integrity and age, and nonce-count replay."""
-
-    def __init__(self, realm: str, nonce_lifetime: float = 300.0) -> None:
-        self.realm = realm
-        self.nonce_lifetime = nonce_lifetime
-        self.opaque = secrets.token_hex(16)
-        self._key = secrets.token_bytes(32)
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def challenge(self, stale: bool = False) -> str:
-        stamp = f"{time.time():.6f}"
-        mac = hmac.new(self._key, stamp.encode(), hashlib.sha256).hexdigest()[:32]
-        nonce = base64.b64encode(f"{stamp}:{mac}".encode()).decode()
-        value = (
-            f'Digest realm="{self.realm}", qop="auth", nonce="{nonce}", algorithm=MD5, opaque="{self.opaque}"'
-        )
-        return value + (", stale=true" if stale else "")
-
-    def nonce_state(self, nonce: str) -> str:
-        """``"valid"``, ``"stale"`` (ours, but too old) or ``"invalid"``."""
-        try:
-            stamp, mac = base64.b64decode(nonce, validate=True).decode().split(":", 1)
-            issued = float(stamp)
-        except (ValueError, UnicodeDecodeError):
-            return "invalid"
-        expected = hmac.new(self._key, stamp.encode(), hashlib.sha256).hexdigest()[:32]
-        if not hmac.compare_digest(mac, expected):
-            return "invalid"
-        return "valid" if time.time() - issued <= self.nonce_lifetime else "stale"
-
-    def verify(
-        self, method: str, uri: str, params: dict[str, str], users: LabUsers
-    ) -> tuple[str, str | None]:
-        """Check one Authorization: Digest answer; returns ``(outcome, user name or None)``."""
-        needed = ("username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce")
-        if any(not params.get(name) for name in needed):
-            return "malformed", None
-        login = params["username"]
-        user = users.lookup(login)
-        name = user.name if user else users.account_name(login)
-        algorithm = params.get("algorithm", "MD5").upper()
-        if (
-            params["realm"] != self.realm
-            or params.get("opaque", self.opaque) != self.opaque
-            or params["qop"] != "auth"
-            or algorithm not in ("MD5", "MD5-SESS")
-            or not _same_request_target(params["uri"], uri)
-            or not re.fullmatch(r"[0-9a-fA-F]{8}", params["nc"])
-        ):
-            return "malformed", name
-        state = self.nonce_state(params["nonce"])
-        if state != "valid":
-            return ("stale" if state == "stale" else "malformed"), name
-        count = int(params["nc"], 16)
-        with self._lock:
-            if count <= self._counts.get(params["nonce"], 0):
-                return "replay", name
-        if user is None:
-            return "unknown_user", name
-        ha1 = _md5(f"{login}:{self.realm}:{user.password}")
-        if algorithm == "MD5-SESS":
-            ha1 = _md5(f"{ha1}:{params['nonce']}:{params['cnonce']}")
-        ha2 = _md5(f"{method}:{params['uri']}")
-        expected = _md5(f"{ha1}:{params['nonce']}:{params['nc']}:{params['cnonce']}:auth:{ha2}")
-        if not hmac.compare_digest(expected, params["response"].lower()):
-            return "bad_password", name
-        with self._lock:
-            self._counts[params["nonce"]] = count
-            if len(self._counts) > 4096:
-                self._counts = {n: c for n, c in self._counts.items() if self.nonce_state(n) == "valid"}
-        return ("disabled" if user.disabled else "success"), name
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-
-
-def _same_request_target(sent: str, actual: str) -> bool:
-    """The Digest ``uri`` must name the request target (absolute-form tolerated)."""
-    if sent == actual:
-        return True
-    parts = urlsplit(sent)
-    return bool(parts.scheme) and (parts.path + ("?" + parts.query if parts.query else "")) == actual
-
-
-# --- pages -----------------------------------------------------------------------------------------
-
-_PAGE_HEAD = (
-    '<!DOCTYPE html>\n<html lang="en-US"><head><meta http-equiv="X-UA-Compatible" content="IE=edge"/>'
-    '<meta name="viewport" content="width=device-width, initial-scale=1.0"/>'
-    '<meta http-equiv="content-type" content="text/html;charset=UTF-8"/><title>{title}</title></head>'
-)
-
-
-def adfs_login_page(action: str, username: str = "", error: str = "") -> str:
-    """The AD FS forms sign-in page (AD FS 2019 markup: ids, names and the hidden repeated UserName)."""
-    a, u, e = html.escape(action), html.escape(username), html.escape(error)
-    return (
-        _PAGE_HEAD.format(title="Sign In")
-        + '<body dir="ltr" class="body"><div id="fullPage"><div id="contentWrapper" class="float">'
-        '<div id="content"><div id="header"><img class="logoImage" id="companyLogo" alt="LAB"/></div>'
-        '<main><div id="workArea"><div id="authArea" class="groupMargin">'
-        '<div id="loginArea"><div id="loginMessage" class="groupMargin">'
-        "Sign in with your organizational account</div>"
-        f'<form method="post" id="loginForm" autocomplete="off" novalidate="novalidate" action="{a}">'
-        f'<div id="error" class="fieldMargin error smallText"><span id="errorText" for="">{e}</span></div>'
-        '<div id="formsAuthenticationArea"><div id="userNameArea">'
-        '<label id="userNameInputLabel" for="userNameInput" class="hidden">User Account</label>'
-        f'<input id="userNameInput" name="UserName" type="email" value="{u}" tabindex="1" '
-        'class="text fullWidth" spellcheck="false" placeholder="someone@example.com" autocomplete="off"/>'
-        '</div><div id="passwordArea">'
-        '<label id="passwordInputLabel" for="passwordInput" class="hidden">Password</label>'
-        '<input id="passwordInput" name="Password" type="password" tabindex="2" class="text fullWidth" '
-        'placeholder="Password" autocomplete="off"/></div>'
-        '<div id="kmsiArea" style="display:none">'
-        '<input type="checkbox" name="Kmsi" id="kmsiInput" value="true" tabindex="3"/>'
-        '<label for="kmsiInput">Keep me signed in</label></div>'
-        '<div id="submissionArea" class="submitMargin">'
-        '<span id="submitButton" class="submit" tabindex="4" role="button" '
-        'onclick="return Login.submitLoginRequest();">Sign in</span></div></div>'
-        '<input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"/>'
-        '<input id="hiddenUserName" name="UserName" type="hidden" value=""/>'
-        "</form></div></div></div></main></div></div></div></body></html>"
-    )
-
-
-def message_page(title: str, message: str) -> str:
-    return (
-        _PAGE_HEAD.format(title=html.escape(title))
-        + f'<body><div id="content"><div id="errorArea"><span id="errorMessage">{html.escape(message)}</span>'
-        "</div></div></body></html>"
-    )
-
-
-def shibboleth_login_page(action: str, csrf: str, username: str = "", error: str = "") -> str:
-    """The Shibboleth IdP v4/v5 password login view."""
-    note = f'<section><p class="form-element form-error">{html.escape(error)}</p></section>' if error else ""
-    return (
-        _PAGE_HEAD.format(title="Web Login Service")
-        + '<body><div class="wrapper"><div class="container"><header><h1>Web Login Service</h1></header>'
-        f'<div class="content"><div class="column one"><form action="{html.escape(action)}" method="post">'
-        f'<input type="hidden" name="csrf_token" value="{html.escape(csrf)}"/>{note}'
-        '<div class="form-element-wrapper"><label for="username">Username</label>'
-        f'<input class="form-element form-field" id="username" name="j_username" type="text" '
-        f'value="{html.escape(username)}"/></div>'
-        '<div class="form-element-wrapper"><label for="password">Password</label>'
-        '<input class="form-element form-field" id="password" name="j_password" type="password" value=""/>'
-        '</div><div class="form-element-wrapper"><input type="checkbox" name="donotcache" value="1" '
-        'id="donotcache"/><label for="donotcache">Don\'t Remember Login</label></div>'
-        '<div class="form-element-wrapper"><button class="form-element form-button" type="submit" '
-        'name="_eventId_proceed">Login</button></div></form></div></div></div></div></body></html>'
-    )
-
-
-UNAUTHORIZED_PAGE = message_page("401 - Unauthorized", "Access is denied due to invalid credentials.")
 
 
 # --- the server ------------------------------------------------------------------------------------

@@ -22,9 +22,11 @@ from lxml import etree
 from requests_ntlm import HttpNtlmAuth
 from spnego.channel_bindings import GssChannelBindings
 
-from samlbroker.lab.idp import INCORRECT, ntlm_message_info, wia_supported
+from samlbroker.lab.pages import INCORRECT
 from samlbroker.lab.runner import NTLM_USER_FILE_ENV, Lab
+from samlbroker.lab.trusts import wia_supported
 from samlbroker.lab.users import load_users
+from samlbroker.lab.wia_tokens import ntlm_message_info
 
 REPO = Path(__file__).resolve().parents[2]
 IE11 = "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; rv:11.0) like Gecko"
@@ -485,8 +487,8 @@ def test_second_lab_restores_ntlm_user_file_when_it_stops(lab):
 
 def test_aws_signin_stand_in_lists_accounts_with_aliases_through_the_proxy(lab, password) -> None:
     """The lab answers for signin.aws.amazon.com (through its proxy), as peers that fetch account names expect."""
-    from samlbroker.lab.idp import RELYING_PARTIES
     from samlbroker.lab.proxy import ConnectProxy
+    from samlbroker.lab.trusts import RELYING_PARTIES
 
     response = lab.idp.saml_response(lab.users["alice"], RELYING_PARTIES["urn:amazon:webservices"])
     port = int(lab.idp_url.rsplit(":", 1)[1])
