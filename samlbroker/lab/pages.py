@@ -4,20 +4,6 @@ from __future__ import annotations
 
 import html
 
-SIGNON_PATH = "/adfs/ls/IdpInitiatedSignOn.aspx"
-WIA_PATH = "/adfs/ls/wia"
-SHIBBOLETH_PATH = "/idp/profile/SAML2/Unsolicited/SSO"
-STATS_PATH = "/lab/stats"
-SESSION_COOKIE = "MSISAuth"
-SHIBBOLETH_COOKIE = "JSESSIONID"
-
-INCORRECT = "Incorrect user ID or password. Type the correct user ID and password, and try again."
-DISABLED = "Your account has been disabled. Contact your administrator."
-SHIB_INCORRECT = "The password you entered was incorrect."
-SHIB_UNKNOWN = "The username you entered cannot be identified."
-SHIB_DISABLED = "Your account is disabled."
-
-
 INCORRECT = "Incorrect user ID or password. Type the correct user ID and password, and try again."
 DISABLED = "Your account has been disabled. Contact your administrator."
 SHIB_INCORRECT = "The password you entered was incorrect."

@@ -6,20 +6,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-SIGNON_PATH = "/adfs/ls/IdpInitiatedSignOn.aspx"
-WIA_PATH = "/adfs/ls/wia"
-SHIBBOLETH_PATH = "/idp/profile/SAML2/Unsolicited/SSO"
-STATS_PATH = "/lab/stats"
-SESSION_COOKIE = "MSISAuth"
-SHIBBOLETH_COOKIE = "JSESSIONID"
-
-INCORRECT = "Incorrect user ID or password. Type the correct user ID and password, and try again."
-DISABLED = "Your account has been disabled. Contact your administrator."
-SHIB_INCORRECT = "The password you entered was incorrect."
-SHIB_UNKNOWN = "The username you entered cannot be identified."
-SHIB_DISABLED = "Your account is disabled."
-
-
 # AD FS's default WIASupportedUserAgents: a plain entry matches as a substring, "=~" marks a regex.
 DEFAULT_WIA_USER_AGENTS: tuple[str, ...] = (
     "MSAuthHost/1.0/In-Domain",
