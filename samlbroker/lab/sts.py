@@ -12,7 +12,6 @@ Never a production service; it binds to loopback only.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
 import json
@@ -29,52 +28,28 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
-from lxml import etree
-
-from ..roles import RolePair, parse_role_value
+from ..roles import RolePair
 from .httpd import LabHandler, LabHTTPServer
+from .sts_checks import (
+    AssertionFacts,
+    STSFault,
+    parse_assertion_xml,
+    pem_text,
+    read_assertion,
+    verified_assertion,
+)
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
-SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
-DS = "http://www.w3.org/2000/09/xmldsig#"
-AUDIENCE = "urn:amazon:webservices"
-ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
-ROLE_SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
-SESSION_DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
-# Per partition: the audiences (relying-party identifiers) and sign-in endpoints (Recipient) AWS accepts.
-_AUDIENCES = {
-    "aws": {AUDIENCE},
-    "aws-us-gov": {"urn:amazon:webservices:govcloud"},
-    "aws-cn": {"urn:amazon:webservices:cn", "urn:amazon:webservices:cn-north-1"},
-}
-_RECIPIENTS = {
-    "aws": re.compile(r"^https://([a-z]{2}(-[a-z]+)+-\d\.)?signin\.aws\.amazon\.com(:443)?/saml$"),
-    "aws-us-gov": re.compile(r"^https://signin\.amazonaws-us-gov\.com(:443)?/saml$"),
-    "aws-cn": re.compile(r"^https://signin\.amazonaws\.cn(:443)?/saml$"),
-}
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _PROVIDER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.-]{1,128}$")
 _SESSION_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{2,64}$")
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/(\d{8})/([a-z0-9-]+)/sts/aws4_request")
-_NAMEID_PREFIX = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
 DEFAULT_MAX_SESSION_DURATION = 3600  # AWS's default MaxSessionDuration of a role: one hour
 ROLE_CHAINING_LIMIT = (
     3600  # AWS: a session got by AssumeRole with assumed-role credentials lasts 1 hour at most
 )
 MAX_ASSERTION_CHARS = 100_000
-
-
-class STSFault(Exception):
-    """One STS error answer: the HTTP status and the ``Error`` element's Type, Code and Message."""
-
-    def __init__(self, code: str, message: str, status: int = 400, kind: str = "Sender") -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
-        self.kind = kind
 
 
 @dataclass
@@ -144,7 +119,7 @@ class STSServer(LabHTTPServer):
         role_trust: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(_STSHandler, ssl_context=ssl_context, port=port, hostname=hostname)
-        self.providers: dict[str, str] = {arn: _text(pem) for arn, pem in providers.items()}
+        self.providers: dict[str, str] = {arn: pem_text(pem) for arn, pem in providers.items()}
         self.max_session_duration: dict[str, int] = dict(max_session_duration or {})
         self.default_max_session_duration = default_max_session_duration
         self.external_ids: dict[str, str] = dict(external_ids or {})
@@ -157,7 +132,7 @@ class STSServer(LabHTTPServer):
 
     def register_provider(self, principal_arn: str, cert_pem: str | bytes) -> None:
         """Trust ``cert_pem`` for assertions naming ``principal_arn`` (like creating an IAM SAML provider)."""
-        self.providers[principal_arn] = _text(cert_pem)
+        self.providers[principal_arn] = pem_text(cert_pem)
 
     def require_external_id(self, role_arn: str, external_id: str | None) -> None:
         """AssumeRole of ``role_arn`` must carry ``external_id`` (None: no longer required)."""
@@ -272,12 +247,12 @@ class STSServer(LabHTTPServer):
         pair = RolePair(role_arn=params["RoleArn"], principal_arn=params["PrincipalArn"])
 
         cert = self.providers.get(pair.principal_arn)
-        root = _parse_assertion_xml(assertion_b64)
+        root = parse_assertion_xml(assertion_b64)
         if cert is None:
             raise STSFault("InvalidIdentityToken", f"SAML provider {pair.principal_arn} does not exist")
-        assertion = _verified_assertion(root, cert)
+        assertion = verified_assertion(root, cert)
         now = self.clock()
-        facts = _read_assertion(assertion, now, pair.partition)
+        facts = read_assertion(assertion, now, pair.partition)
         if pair not in facts.roles:
             raise STSFault("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", status=403)
         if facts.session_name is None:
@@ -295,7 +270,7 @@ class STSServer(LabHTTPServer):
         return _assume_role_xml(session, facts, pair, packed)
 
     def _issue(
-        self, pair: RolePair, facts: _AssertionFacts, expiration: dt.datetime, call: STSCall
+        self, pair: RolePair, facts: AssertionFacts, expiration: dt.datetime, call: STSCall
     ) -> IssuedSession:
         return self._new_session(
             pair.role_arn, pair.principal_arn, facts.session_name or "", facts.subject, expiration, call
@@ -497,132 +472,8 @@ class _STSHandler(LabHandler):
         self.reply(fault.status, xml, content_type="text/xml")
 
 
-# -- assertion checks ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _AssertionFacts:
-    issuer: str
-    subject: str | None
-    subject_type: str
-    recipient: str
-    roles: set[RolePair]
-    session_name: str | None
-    session_duration: int | None
-
-
-def _parse_assertion_xml(assertion_b64: str) -> etree._Element:
-    """Base64, then XML with no DTD, no entities and no network; anything else is an InvalidIdentityToken."""
-    try:
-        data = base64.b64decode(assertion_b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise STSFault(
-            "InvalidIdentityToken", "Invalid base64 SAMLResponse (Service: AWSSecurityTokenService)"
-        ) from None
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
-    )
-    try:
-        tree = etree.fromstring(data, parser).getroottree()
-    except etree.XMLSyntaxError:
-        raise STSFault("InvalidIdentityToken", "Response is not a valid SAML XML document") from None
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise STSFault("InvalidIdentityToken", "Response is not a valid SAML XML document (DTD not allowed)")
-    root = tree.getroot()
-    if root.tag != f"{{{SAMLP}}}Response":
-        raise STSFault("InvalidIdentityToken", "Response is not a SAML 2.0 protocol Response")
-    status = root.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode")
-    if status is None or status.get("Value") != "urn:oasis:names:tc:SAML:2.0:status:Success":
-        raise STSFault("InvalidIdentityToken", "Response status is not Success")
-    return root
-
-
-def _verified_assertion(root: etree._Element, cert_pem: str) -> etree._Element:
-    """The one Assertion covered by a signature that verifies against ``cert_pem`` (Response or Assertion)."""
-    from signxml import InvalidInput, InvalidSignature, SignatureConfiguration, XMLVerifier
-
-    assertions = root.findall(f"{{{SAML}}}Assertion")
-    if len(assertions) != 1:
-        raise STSFault("InvalidIdentityToken", "Response must contain exactly one Assertion")
-    locations = []
-    if root.find(f"{{{DS}}}Signature") is not None:
-        locations.append("./")
-    if assertions[0].find(f"{{{DS}}}Signature") is not None:
-        locations.append(f"./{{{SAML}}}Assertion/")
-    if not locations:
-        raise STSFault("InvalidIdentityToken", "Response is not signed")
-    signed: etree._Element | None = None
-    for location in locations:
-        try:
-            result = XMLVerifier().verify(
-                root, x509_cert=cert_pem, expect_config=SignatureConfiguration(location=location)
-            )
-        except (InvalidSignature, InvalidInput, ValueError) as exc:
-            raise STSFault(
-                "InvalidIdentityToken", f"Response signature invalid: {type(exc).__name__}"
-            ) from None
-        element = result.signed_xml  # type: ignore[union-attr]
-        if element.tag == f"{{{SAMLP}}}Response":
-            inner = element.findall(f"{{{SAML}}}Assertion")
-            element = inner[0] if len(inner) == 1 else None
-        if element is None or element.tag != f"{{{SAML}}}Assertion":
-            raise STSFault("InvalidIdentityToken", "The signature does not cover the Assertion")
-        signed = signed if signed is not None else element
-    assert signed is not None
-    return signed
-
-
-def _read_assertion(assertion: etree._Element, now: dt.datetime, partition: str) -> _AssertionFacts:
-    ns = {"saml": SAML}
-    path = "saml:Conditions/saml:AudienceRestriction/saml:Audience"
-    audiences = {(a.text or "").strip() for a in assertion.iterfind(path, ns)}
-    wanted = _AUDIENCES.get(partition, {AUDIENCE})
-    if not audiences & wanted:
-        raise STSFault("IDPRejectedClaim", "Audience does not match " + " or ".join(sorted(wanted)))
-    confirmation = assertion.find("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", ns)
-    recipient = (confirmation.get("Recipient") if confirmation is not None else None) or ""
-    if not _RECIPIENTS.get(partition, _RECIPIENTS["aws"]).match(recipient):
-        raise STSFault("IDPRejectedClaim", f"Recipient is not a valid AWS sign-in endpoint for {partition}")
-
-    conditions = assertion.find("saml:Conditions", ns)
-    limits = [e.get("NotOnOrAfter") for e in (conditions, confirmation) if e is not None]
-    for limit in filter(None, limits):
-        if now >= _instant(limit):
-            raise STSFault("ExpiredTokenException", "Token must be redeemed before its NotOnOrAfter time")
-    not_before = conditions.get("NotBefore") if conditions is not None else None
-    if not_before and now + dt.timedelta(minutes=5) < _instant(not_before):
-        raise STSFault("InvalidIdentityToken", "The SAML assertion is not yet valid (NotBefore)")
-
-    attributes: dict[str, list[str]] = {}
-    for attribute in assertion.iterfind("saml:AttributeStatement/saml:Attribute", ns):
-        values = [(v.text or "").strip() for v in attribute.iterfind("saml:AttributeValue", ns)]
-        attributes.setdefault(attribute.get("Name", ""), []).extend(values)
-    roles = {pair for pair in map(parse_role_value, attributes.get(ROLE_ATTRIBUTE, [])) if pair is not None}
-    names = attributes.get(ROLE_SESSION_NAME_ATTRIBUTE) or [None]
-    session_duration = None
-    if attributes.get(SESSION_DURATION_ATTRIBUTE):
-        try:
-            session_duration = int(attributes[SESSION_DURATION_ATTRIBUTE][0])
-        except ValueError:
-            raise STSFault("InvalidIdentityToken", "SessionDuration attribute is not a number") from None
-        if not 900 <= session_duration <= 43200:
-            raise STSFault("InvalidIdentityToken", "SessionDuration attribute must be between 900 and 43200")
-    name_id = assertion.find("saml:Subject/saml:NameID", ns)
-    fmt = (name_id.get("Format") if name_id is not None else None) or "transient"
-    issuer = assertion.find("saml:Issuer", ns)
-    return _AssertionFacts(
-        issuer=(issuer.text or "").strip() if issuer is not None else "",
-        subject=(name_id.text or "").strip() if name_id is not None else None,
-        subject_type=fmt[len(_NAMEID_PREFIX) :] if fmt.startswith(_NAMEID_PREFIX) else fmt,
-        recipient=recipient,
-        roles=roles,
-        session_name=names[0],
-        session_duration=session_duration,
-    )
-
-
 def _assume_role_xml(
-    session: IssuedSession, facts: _AssertionFacts, pair: RolePair, packed: int | None
+    session: IssuedSession, facts: AssertionFacts, pair: RolePair, packed: int | None
 ) -> str:
     provider_name = pair.principal_arn.split(":saml-provider/", 1)[-1]
     qualifier = base64.b64encode(
@@ -714,20 +565,8 @@ def _member_list(params: Mapping[str, str], name: str, key: str) -> tuple[str, .
     return tuple(value for _, value in sorted(found))
 
 
-def _instant(text: str) -> dt.datetime:
-    try:
-        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise STSFault("InvalidIdentityToken", "Invalid timestamp in the SAML assertion") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def _camel(name: str) -> str:
     return "sAMLAssertion" if name == "SAMLAssertion" else name[0].lower() + name[1:]
-
-
-def _text(pem: str | bytes) -> str:
-    return pem.decode("ascii") if isinstance(pem, bytes) else pem
 
 
 def _signature_matches(
