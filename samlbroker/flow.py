@@ -38,7 +38,17 @@ def controller_for(
     from .controller import SAMLAuthenticationController
     from .parsers.adfs import AdfsResponseParser
 
+    authenticator = None
+    if endpoint.auth_type in ("kerberos", "negotiate") and (
+        endpoint.kerberos_canonicalize or endpoint.kerberos_delegate
+    ):
+        from .plugins import AUTHENTICATORS, load
+
+        authenticator = load(AUTHENTICATORS, endpoint.auth_type)(
+            canonicalize_hostname=endpoint.kerberos_canonicalize, delegate=endpoint.kerberos_delegate
+        )
     return SAMLAuthenticationController(
+        authenticator=authenticator,
         parser=AdfsResponseParser(trusted_certs=endpoint.trusted_certs_pem()),
         proxies=endpoint.proxy,
         verify=endpoint.verify,

@@ -48,6 +48,10 @@ class Endpoint:
     proxy: str | None = None
     trusted_certs: str | None = None
     account_names: str | None = None
+    kerberos_canonicalize: bool = (
+        False  # follow DNS aliases when forming the SPN (off: tickets stay on the host)
+    )
+    kerberos_delegate: bool = False  # let the IdP act on the user's behalf (off unless asked for)
 
     @property
     def verify(self) -> bool | str:
@@ -147,7 +151,18 @@ def _endpoint_from(parser: configparser.ConfigParser, name: str, path: Path) -> 
         proxy=values.get("proxy") or None,
         trusted_certs=_path(values.get("trusted_certs")),
         account_names=values.get("account_names") or None,
+        kerberos_canonicalize=_flag(values.get("kerberos_canonicalize"), "kerberos_canonicalize", path),
+        kerberos_delegate=_flag(values.get("kerberos_delegate"), "kerberos_delegate", path),
     )
+
+
+def _flag(value: str | None, key: str, path: Path) -> bool:
+    text = (value or "no").strip().lower()
+    if text in ("yes", "true", "on", "1"):
+        return True
+    if text in ("no", "false", "off", "0", ""):
+        return False
+    raise ConfigError(f"{key} = {value!r} in {path} must be yes or no")
 
 
 def _path(value: str | None) -> str | None:

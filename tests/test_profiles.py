@@ -61,3 +61,27 @@ def test_the_shipped_example_config_reads_cleanly() -> None:
     assert load_profile("dev", example).endpoint.auth_type == "negotiate"
     assert load_profile("prod-readonly", example).user == "CORP\\alice"
     assert load_profile("lab", example).endpoint.ca_bundle == "/tmp/samlbroker-lab/lab-ca.pem"
+
+
+def test_kerberos_options_on_the_endpoint_reach_the_authenticator(tmp_path: Path) -> None:
+    from samlbroker.flow import controller_for
+
+    path = tmp_path / "config"
+    path.write_text(
+        "[saml-endpoint corp]\nurl = https://adfs.corp.example.com/adfs/ls/\nauth_type = negotiate\n"
+        "kerberos_canonicalize = yes\nkerberos_delegate = true\n\n"
+        "[saml-endpoint plain]\nurl = https://adfs.corp.example.com/adfs/ls/\nauth_type = kerberos\n\n"
+        "[saml-endpoint bad]\nurl = https://adfs.corp.example.com/adfs/ls/\nkerberos_delegate = maybe\n"
+    )
+    authenticator = controller_for(load_endpoint("corp", path)).authenticator
+    assert (authenticator.name, authenticator.canonicalize_hostname, authenticator.delegate) == (
+        "negotiate",
+        True,
+        True,
+    )
+    plain = load_endpoint("plain", path)
+    assert (plain.kerberos_canonicalize, plain.kerberos_delegate) == (False, False)
+    # No options: the built-in default authenticator (canonicalisation and delegation off).
+    assert controller_for(plain).authenticator is None
+    with pytest.raises(ConfigError, match=r"kerberos_delegate = 'maybe'.*yes or no"):
+        load_endpoint("bad", path)
