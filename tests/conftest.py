@@ -22,14 +22,30 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield running
 
 
+def drop_aws_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS_* variable from the outside world reaches the test."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def clean_aws_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No AWS_* variables and an empty AWS config file: only what a test sets applies. Returns the file."""
+    drop_aws_variables(monkeypatch)
+    config = tmp_path / "aws-config"
+    config.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    return config
+
+
 @pytest.fixture
 def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lab: object) -> Path:
     """A fresh HOME with its own AWS config and credentials files, STS pointed at the lab."""
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
+    drop_aws_variables(monkeypatch)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))

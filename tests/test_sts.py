@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -52,15 +51,8 @@ def sts_server(pki: LabPKI) -> Iterator[STSServer]:
 
 
 @pytest.fixture(autouse=True)
-def clean_aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_aws_env(clean_aws_config: Path) -> None:
     """No AWS_* variable from the outside world, and an empty config file."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    config = tmp_path / "aws-config"
-    config.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ CONNECT proxy that routes AWS host names to the lab STS, and read which host the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -29,16 +28,9 @@ CN = RolePair(
 
 
 @pytest.fixture
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def clean_env(clean_aws_config: Path) -> Path:
     """No AWS_* variables and an empty config file: only what a test sets applies."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    config = tmp_path / "config"
-    config.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    return config
+    return clean_aws_config
 
 
 def host_of(url: str) -> str:
