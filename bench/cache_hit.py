@@ -8,6 +8,7 @@ figures are what a `pip install samlbroker` user gets. Commands alternate run by
 - ``python -c "import re"``: the floor of any pip-installed command (pip's console-script wrapper imports re);
 - ``samlbroker credential-process --profile bench``: what ~/.aws/config runs;
 - ``python -m samlbroker credential-process --profile bench``: the same without pip's wrapper.
+With valgrind installed, each command's instruction count is reported too: a figure machine load cannot move.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -98,6 +101,7 @@ def main() -> None:
             if round_ >= 3:  # three warm-up rounds
                 times[name].append(time.perf_counter() - start)
     base = statistics.median(times["python -c pass"])
+    counts = {name: instructions(command, env) for name, command in commands.items()}
     results = {}
     for name, values in times.items():
         median = statistics.median(values)
@@ -105,8 +109,31 @@ def main() -> None:
             "median_ms": round(median * 1000, 1),
             "ratio_to_python_pass": round(median / base, 2),
         }
-        print(f"{name:42s} {median * 1000:6.1f} ms  {median / base:5.2f}x python -c pass")
+        line = f"{name:42s} {median * 1000:6.1f} ms  {median / base:5.2f}x python -c pass"
+        if counts[name] and counts["python -c pass"]:
+            results[name]["instructions"] = counts[name]
+            results[name]["instructions_ratio"] = round(counts[name] / counts["python -c pass"], 3)
+            line += (
+                f"   {counts[name] / 1e6:5.1f} M instructions  {results[name]['instructions_ratio']:5.3f}x"
+            )
+        print(line)
     args.output.write_text(json.dumps({"runs": args.runs, "results": results}, indent=2) + "\n")
+
+
+def instructions(command: list[str], env: dict[str, str]) -> int | None:
+    """Instructions the command executes, counted by valgrind (independent of machine load); None without it."""
+    if shutil.which("valgrind") is None:
+        return None
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    return int(found.group(1)) if found else None
 
 
 if __name__ == "__main__":

@@ -3,8 +3,6 @@
 Names are imported lazily, so ``import samlbroker`` stays cheap on the credential_process hot path.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 _EXPORTS = {

@@ -6,8 +6,8 @@ identity's credentials. It holds the temporary AWS credentials and their expiry,
 
 An entry file starts with two plain lines, the expiry (epoch seconds) and the ready ``credential_process``
 JSON, then the entry as JSON. With a profile pointer (``profile-*``: the config file's size and mtime and the
-entry's key), :func:`fast_answer` serves a cache hit with ``os`` alone: no configparser, json or hashlib.
-Any edit of the config file changes its stat and sends the next call down the full path, which re-derives
+entry's key), :func:`.cache_hit.ready_answer` serves a cache hit with ``os`` alone: no configparser, json or
+hashlib. Any edit of the config file changes its stat and sends the next call down the full path, which re-derives
 the key. Writing (atomic, 0600, under a lock) imports :mod:`.store`.
 """
 
@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import os
 import time
+
+from .cache_hit import ADVISORY_REFRESH as ADVISORY_REFRESH
+from .cache_hit import entry_path, pointer_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,15 +28,9 @@ if TYPE_CHECKING:
 
 FORMAT = 2
 DEFAULT_IDENTITY = "default identity"
-# botocore re-fetches credentials with under 15 minutes left (its advisory window) and insists on more than
-# 10 (mandatory): credentials are handed out only with more than ADVISORY_REFRESH seconds left.
-ADVISORY_REFRESH = 15 * 60
+# ADVISORY_REFRESH (15 minutes, botocore's advisory window) lives with the hit; botocore insists on more
+# than MANDATORY_REFRESH seconds left.
 MANDATORY_REFRESH = 10 * 60
-
-
-def cache_dir() -> str:
-    """``~/.aws/samlbroker/cache``."""
-    return os.path.join(os.path.expanduser("~"), ".aws", "samlbroker", "cache")
 
 
 def partition_of(role: str | None) -> str:
@@ -74,10 +71,6 @@ def profile_key(parser: configparser.ConfigParser, name: str) -> str | None:
     return key_for(url, user, role)
 
 
-def entry_path(key: str) -> str:
-    return os.path.join(cache_dir(), key + ".json")
-
-
 def load(key: str) -> dict[str, object] | None:
     """The cached entry for ``key`` (a dict with the credential fields and ``expires_at``), or None."""
     import json
@@ -93,11 +86,6 @@ def load(key: str) -> dict[str, object] | None:
     if not isinstance(entry, dict) or entry.get("format") != FORMAT or not all(f in entry for f in fields):
         return None
     return entry
-
-
-def pointer_path(config: str, profile: str) -> str:
-    """Where the pointer from (config file, profile) to its entry lives."""
-    return os.path.join(cache_dir(), f"profile-{_safe(os.path.abspath(config))}--{_safe(profile)}")
 
 
 def remember_profile(config: str, profile: str, key: str) -> None:
@@ -120,29 +108,6 @@ def remember_profile(config: str, profile: str, key: str) -> None:
     finally:
         os.close(fd)
     os.replace(temp, path)
-
-
-def fast_answer(config: str, profile: str, min_seconds_left: float = ADVISORY_REFRESH) -> str | None:
-    """The ready credential_process JSON of the profile's entry, or None (then take the full path)."""
-    try:
-        with open(pointer_path(config, profile), encoding="utf-8") as handle:
-            mtime, size, key = handle.read().split()
-        stat = os.stat(config)
-        if str(stat.st_mtime_ns) != mtime or str(stat.st_size) != size or not key.isalnum():
-            return None
-        with open(entry_path(key), encoding="utf-8") as handle:
-            expires_at = float(handle.readline())
-            ready = handle.readline().strip()
-    except (OSError, ValueError):
-        return None
-    if expires_at - time.time() <= min_seconds_left or not ready.startswith("{"):
-        return None
-    return ready
-
-
-def _safe(text: str) -> str:
-    """``text`` as a file-name part: letters, digits, '-' and '.' kept, anything else escaped."""
-    return "".join(c if c.isalnum() or c in "-." else f"_{ord(c):x}_" for c in text)
 
 
 def seconds_left(entry: dict[str, object], now: float | None = None) -> float:

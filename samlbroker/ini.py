@@ -1,23 +1,19 @@
 """Reading the AWS shared config and credentials files: where they are, and parsing with path+line errors.
 
-Standard library only, and configparser only once a file is parsed: the credential-process cache hit
-imports this module for the paths alone.
+Standard library only, and configparser only once a file is parsed.
 """
 
 from __future__ import annotations
 
 import os
 
+from .cache_hit import config_path as config_path  # there: the credential-process hit needs it alone
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import configparser
 
 ENDPOINT_PREFIX = "saml-endpoint "
-
-
-def config_path() -> str:
-    """``AWS_CONFIG_FILE`` or ``~/.aws/config``."""
-    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
 
 
 def credentials_path() -> str:

@@ -1,8 +1,4 @@
-"""The ``samlbroker`` command: argument parsing, logging, and errors as one line on stderr.
-
-Importing this module costs next to nothing: ``credential-process`` answers from the cache before argparse,
-logging or any command module is loaded.
-"""
+"""The ``samlbroker`` command: argument parsing, logging, and errors as one line on stderr."""
 
 from __future__ import annotations
 
@@ -35,17 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: this process's arguments); returns the exit code."""
+    from . import answer_from_cache
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["credential-process"]:
-        from .process import answer_from_cache
-
-        code = answer_from_cache(argv[1:])
-        if code is not None:
-            return code
-    return _run(argv)
+    code = answer_from_cache(argv)
+    return run(argv) if code is None else code
 
 
-def _run(argv: list[str]) -> int:
+def run(argv: list[str]) -> int:
+    """The full command: parse ``argv``, run the command, and turn every error into one line on stderr."""
     import logging
 
     from ..errors import AuthenticationFailedError, SAMLBrokerError

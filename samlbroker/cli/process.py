@@ -1,7 +1,8 @@
 """``samlbroker credential-process --profile NAME``: the AWS ``credential_process`` source.
 
-The cache hit (:func:`answer_from_cache`) uses the standard library only: the AWS CLI and SDKs run this for
-every command. Anything else (a login, an error to explain) goes through the full command below.
+A cache hit is answered before this module loads (:mod:`samlbroker.cli.main`, :mod:`samlbroker.cache_hit`):
+the AWS CLI and SDKs run this for every command. Anything else (a login, an error to explain) goes through
+the full command below.
 Only the credentials JSON is ever written to stdout; prompts go to the terminal, messages to stderr.
 """
 
@@ -20,27 +21,12 @@ if TYPE_CHECKING:
     from ..mfa.base import MFAPrompt
 
 
-def answer_from_cache(argv: list[str]) -> int | None:
-    """Print cached credentials with more than 15 minutes left and return 0; None when a login is needed."""
-    name = _profile_argument(argv)
-    if name is None:
-        return None
+def answer_by_reading_the_config(config: str, name: str) -> str | None:
+    """The hit without a valid pointer: derive the key from the config, then remember it for the next call.
+
+    The ready JSON of credentials with more than 15 minutes left, or None (a login is needed).
+    """
     from .. import cache
-    from ..ini import config_path
-
-    config = config_path()
-    ready = cache.fast_answer(config, name)
-    if ready is None:
-        ready = _answer_by_reading_the_config(cache, config, name)
-    if ready is None:
-        return None
-    sys.stdout.write(ready + "\n")
-    sys.stdout.flush()
-    return 0
-
-
-def _answer_by_reading_the_config(cache, config: str, name: str) -> str | None:
-    """The hit path without a valid pointer: derive the key from the config, then remember it."""
     from ..ini import read_ini
 
     try:
@@ -55,15 +41,6 @@ def _answer_by_reading_the_config(cache, config: str, name: str) -> str | None:
     with contextlib.suppress(OSError):  # only the next call's speed depends on it
         cache.remember_profile(config, name, key)
     return cache.process_json(entry)
-
-
-def _profile_argument(argv: list[str]) -> str | None:
-    """NAME of exactly ``--profile NAME`` / ``--profile=NAME``; None for anything else (argparse handles it)."""
-    if len(argv) == 2 and argv[0] == "--profile" and argv[1] and not argv[1].startswith("-"):
-        return argv[1]
-    if len(argv) == 1 and argv[0].startswith("--profile=") and len(argv[0]) > len("--profile="):
-        return argv[0].split("=", 1)[1]
-    return None
 
 
 def register(commands: argparse._SubParsersAction) -> None:

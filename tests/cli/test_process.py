@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
@@ -20,10 +21,9 @@ from samlbroker.sts import Credentials
 READONLY = "arn:aws:iam::111122223333:role/ReadOnly"
 DEVELOPER = "arn:aws:iam::111122223333:role/Developer"
 HEAVY = ("botocore", "boto3", "requests", "urllib3", "lxml", "bs4", "signxml", "cryptography", "spnego")
-LIGHT_OWN = {
-    "samlbroker", "samlbroker.cli", "samlbroker.cli.main", "samlbroker.cli.process", "samlbroker.cache",
-    "samlbroker.ini",
-}  # fmt: skip
+# The modules of a hit whose pointer matches the config file; the first hit (no pointer yet) may add more.
+HIT_MODULES = {"samlbroker", "samlbroker.cli", "samlbroker.cache_hit"}
+FIRST_HIT_MODULES = HIT_MODULES | {"samlbroker.cli.process", "samlbroker.cache", "samlbroker.ini"}
 
 
 def write_config(home: Path, lab: object) -> Path:
@@ -92,8 +92,8 @@ def test_cache_hit_imports_nothing_heavy(env) -> None:
     probe = (
         "import sys\n"
         "before = set(sys.modules)\n"
-        "from samlbroker.cli.main import main\n"
-        "code = main(['credential-process', '--profile', 'alice'])\n"
+        "from samlbroker.cli import answer_from_cache\n"  # what the installed command runs first
+        "code = answer_from_cache(['credential-process', '--profile', 'alice'])\n"
         "sys.stdout.flush()\n"
         "sys.stderr.write(repr(sorted(set(sys.modules) - before)))\n"
         "sys.exit(code)\n"
@@ -109,14 +109,43 @@ def test_cache_hit_imports_nothing_heavy(env) -> None:
     assert "importlib.metadata" not in loaded  # no entry-point scan
     for slow in ("argparse", "logging", "dataclasses", "typing", "hashlib", "tempfile", "datetime"):
         assert slow not in loaded, slow
-    assert {m for m in loaded if m.startswith("samlbroker")} <= LIGHT_OWN
-    # The first hit left a pointer: the next one reads neither the config parser nor JSON.
+    assert {m for m in loaded if m.startswith("samlbroker")} <= FIRST_HIT_MODULES
+    # The first hit left a pointer: the next one loads three small modules of ours and no config parser or JSON.
     again = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60, check=False
     )
     assert again.returncode == 0, again.stderr
     assert again.stdout == result.stdout
-    assert not {"configparser", "json", "_sha256"} & set(eval(again.stderr))  # noqa: S307
+    loaded_again = set(eval(again.stderr))  # noqa: S307
+    assert not {"configparser", "json", "_sha256", "__future__"} & loaded_again
+    assert {m for m in loaded_again if m.startswith("samlbroker")} == HIT_MODULES
+
+
+@pytest.mark.parametrize("stdout", ["closed", "broken pipe"])
+def test_a_hit_that_cannot_write_says_so_in_one_line_and_does_not_log_in(env, idp, stdout: str) -> None:
+    seed("alice", 50)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # a reader that went away: the write gets EPIPE
+    try:
+        command = [sys.executable, "-m", "samlbroker", "credential-process", "--profile", "alice"]
+        if stdout == "closed":  # the child starts with no file descriptor 1 at all
+            command = ["sh", "-c", 'exec "$@" >&-', "sh", *command]
+        result = subprocess.run(
+            command,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("samlbroker: could not write the credentials to standard output")
+    assert idp.stats()["requests"] == 0
 
 
 def test_a_config_edit_sends_the_hit_down_the_full_path(env) -> None:

@@ -20,41 +20,13 @@ def lab_login(lab, aws_home, password):  # type: ignore[no-untyped-def]
     return run
 
 
-# Runs the real `samlbroker` entry point in a subprocess; until cli/main.py registers `console` and `whoami`
-# itself, they are added to its parser here (the same `register(commands)` main.py will call).
-_HARNESS = """
-import argparse, sys
-from samlbroker.cli import main as m
-original = m.build_parser
-def build():
-    parser = original()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    from samlbroker.cli import console, whoami
-    for module, name in ((console, "console"), (whoami, "whoami")):
-        if name not in sub.choices:
-            module.register(sub)
-    return parser
-m.build_parser = build
-sys.exit(m.main(sys.argv[1:]))
-"""
-
-
 @pytest.fixture
 def samlbroker(cli_env):  # type: ignore[no-untyped-def]
     """``samlbroker(*args, stdin="", env=None)``: run the CLI; returns the CompletedProcess."""
-    import subprocess
-    import sys
+    from cli_runner import run_cli
 
     def run(*args: str, stdin: str = "", env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-        return subprocess.run(
-            [sys.executable, "-c", _HARNESS, *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**cli_env, **(env or {})},
-            timeout=90,
-            check=False,
-        )
+        return run_cli({**cli_env, **(env or {})}, *args, stdin=stdin, timeout=90)
 
     return run
 

@@ -144,9 +144,14 @@ def test_console_with_long_term_keys_is_refused_in_one_line(lab, aws_home, samlb
     assert "temporary credentials" in line
 
 
-def test_harness_matches_the_installed_entry_point() -> None:
-    """The CLI tests drive samlbroker.cli.main.main, the function the `samlbroker` script runs."""
+def test_python_m_samlbroker_runs_what_the_installed_command_runs() -> None:
+    """The CLI tests run ``python -m samlbroker``: it calls the installed script's function."""
     import importlib.metadata
 
+    import samlbroker
+
     scripts = {e.name: e.value for e in importlib.metadata.entry_points(group="console_scripts")}
-    assert scripts.get("samlbroker") == "samlbroker.cli.main:main"
+    assert scripts.get("samlbroker") == "samlbroker.cli:console_main"
+    dunder_main = (Path(samlbroker.__file__).parent / "__main__.py").read_text()
+    assert "from .cli import console_main" in dunder_main
+    assert "sys.exit(console_main())" in dunder_main
