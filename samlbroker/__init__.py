@@ -14,6 +14,7 @@ _EXPORTS = {
     "STSClient": "sts",
     "SAMLBrokerError": "errors",
     "AuthenticationFailedError": "errors",
+    "MFAFailedError": "errors",
     "SAMLResponseError": "errors",
     "NoRolesError": "errors",
     "RoleNotFoundError": "errors",

@@ -21,6 +21,7 @@ from .errors import (
     AuthenticationFailedError,
     CallbackRequiredError,
     DependencyMissingError,
+    MFAFailedError,
     SAMLBrokerError,
 )
 from .identity import UserCredentials
@@ -180,7 +181,8 @@ class FederatedCredentials:
     def _login(self) -> Credentials:
         """A real sign-in: the default identity, or a password (remembered, or the callback's), at most 3 tries.
 
-        A remembered password the IdP refuses is removed from the keyring at once and counts as a try.
+        A remembered password the IdP refuses is removed from the keyring at once and counts as a try. A failed
+        second factor (:class:`MFAFailedError`) ends the sign-in: the password was right and is kept.
         """
         user = self.profile.user
         if user is None:
@@ -193,6 +195,8 @@ class FederatedCredentials:
             attempt = 1
             try:
                 return self._sign_in(UserCredentials(user, remembered))
+            except MFAFailedError:
+                raise  # the password was right: kept, and no other one is asked for
             except AuthenticationFailedError as exc:
                 passwords.forget(url, user)  # never tried again: AD lockout
                 log.warning("the remembered password of %s was refused and removed from the keyring", user)
@@ -204,6 +208,8 @@ class FederatedCredentials:
             )
             try:
                 creds = self._sign_in(given)
+            except MFAFailedError:
+                raise  # the password was accepted: asking for it again would not help
             except AuthenticationFailedError as exc:
                 failed = exc
                 continue

@@ -18,6 +18,13 @@ class AuthenticationFailedError(SAMLBrokerError):
         self.idp_message = idp_message
 
 
+class MFAFailedError(AuthenticationFailedError):
+    """The password was accepted but the second factor was not: declined, refused, timed out or unanswerable.
+
+    The password is not to blame: it is neither forgotten from the keyring nor asked for again.
+    """
+
+
 class SAMLResponseError(SAMLBrokerError):
     """No SAMLResponse in the IdP's answer, or one that is malformed."""
 

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from .. import passwords
-from ..errors import AuthenticationFailedError
+from ..errors import AuthenticationFailedError, MFAFailedError
 from ..identity import UserCredentials
 from .target import Target, add_target_options, resolve_target, user_credentials
 from .terminal import mfa_prompt, pick_role, spinner
@@ -66,6 +66,8 @@ def run_login(args: argparse.Namespace) -> int:
 
     try:
         result = sign_in(credentials)
+    except MFAFailedError:
+        raise  # the password was accepted: a remembered one is kept
     except AuthenticationFailedError:
         if not remembered or credentials is None:
             raise

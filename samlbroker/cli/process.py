@@ -107,10 +107,10 @@ def terminal_mfa_prompt(profile_name: str) -> Callable[[MFAPrompt], str | None]:
     def ask(question: MFAPrompt) -> str | None:
         import getpass
 
-        from ..errors import SAMLBrokerError
+        from ..errors import MFAFailedError
 
         if not has_terminal():
-            raise SAMLBrokerError(
+            raise MFAFailedError(
                 f"profile {profile_name!r} needs a second factor ({question.method}) and there is no terminal "
                 f"to ask on: run `samlbroker login --profile {profile_name}`"
             )

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, TextIO
 
-from ..errors import RoleNotFoundError, SAMLBrokerError
+from ..errors import MFAFailedError, RoleNotFoundError, SAMLBrokerError
 
 if TYPE_CHECKING:
     from ..mfa.base import MFAPrompt
@@ -163,7 +163,7 @@ def _read_key(fd: int) -> str:
 def mfa_prompt(question: MFAPrompt) -> str | None:
     """The terminal's second-factor hook: hidden input for a code; a push is announced once."""
     if not interactive():
-        raise SAMLBrokerError(
+        raise MFAFailedError(
             f"the IdP asks for a second factor ({question.method}) and there is no terminal: "
             "run `samlbroker login` on a terminal"
         )

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..errors import AuthenticationFailedError
+from ..errors import MFAFailedError
 from .base import MFAHandler, MFAPage, MFAPrompt
 from .pages import read_mfa_page
 
@@ -64,7 +64,7 @@ class SecondFactor:
             else:
                 attempt = attempts[page.auth_method] = attempts.get(page.auth_method, 0) + 1
                 if attempt > MAX_CODE_ATTEMPTS:
-                    raise AuthenticationFailedError(
+                    raise MFAFailedError(
                         f"the second factor ({page.auth_method}) was refused {MAX_CODE_ATTEMPTS} times; "
                         "log in again later",
                         idp_message=page.message,
@@ -80,7 +80,7 @@ class SecondFactor:
         for handler in handlers:
             if handler.recognizes(page):
                 return handler
-        raise AuthenticationFailedError(
+        raise MFAFailedError(
             f"the IdP asks for a second factor (AuthMethod {page.auth_method or 'unnamed'}) that no installed "
             "MFA handler answers",
             idp_message=page.message,
@@ -88,14 +88,14 @@ class SecondFactor:
 
     def _ask(self, question: MFAPrompt) -> str:
         if self.prompt is None:
-            raise AuthenticationFailedError(
+            raise MFAFailedError(
                 f"the IdP asks for a {question.method} code and there is no way to ask you (no terminal, "
                 "no mfa_prompt): run `samlbroker login` on a terminal",
                 idp_message=question.message,
             )
         code = self.prompt(question)
         if not code:
-            raise AuthenticationFailedError(f"second factor ({question.method}) declined")
+            raise MFAFailedError(f"second factor ({question.method}) declined")
         return code
 
     def _wait_for_push(
@@ -111,7 +111,7 @@ class SecondFactor:
             if again is None or again.auth_method != page.auth_method:
                 return response
             if self.clock() + self.poll_interval > deadline:
-                raise AuthenticationFailedError(
+                raise MFAFailedError(
                     f"no approval of the {page.auth_method} request within {self.push_timeout:.0f} s",
                     idp_message=again.message,
                 )

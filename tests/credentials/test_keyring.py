@@ -10,7 +10,7 @@ import pytest
 from cli_runner import run_cli
 from lab_keyring import KEY_VARIABLE, HeadlessCryptFileKeyring
 
-from samlbroker import FederatedCredentials, UserCredentials, passwords
+from samlbroker import FederatedCredentials, MFAFailedError, UserCredentials, passwords
 
 SUPPORT = Path(__file__).resolve().parents[1] / "support"
 
@@ -29,7 +29,9 @@ def keyring_env(
         f"[saml-endpoint lab]\nurl = {lab.signon_url}\nauth_type = forms\nca_bundle = {lab.ca_file}\n\n"
         "[profile kr]\nsaml_endpoint = lab\nsaml_role_arn = arn:aws:iam::111122223333:role/ReadOnly\n"
         "saml_user = LAB\\bob\nsaml_password_store = keyring\n"
-        "credential_process = samlbroker credential-process --profile kr\n"
+        "credential_process = samlbroker credential-process --profile kr\n\n"
+        "[profile totp]\nsaml_endpoint = lab\nsaml_role_arn = arn:aws:iam::111122223333:role/ReadOnly\n"
+        "saml_user = LAB\\frank\nsaml_password_store = keyring\n"
     )
     env = {
         **cli_env,
@@ -91,6 +93,38 @@ def test_a_rejected_remembered_password_is_removed_at_once_and_the_user_asked(
     assert asked == [(True, None)]  # asked once, after the stored password was already gone
     assert idp.stats()["failed_attempts"] == {"bob": 1}  # the old password was tried exactly once
     assert passwords.recall(lab.signon_url, "LAB\\bob") == password("bob")  # the new one is remembered
+
+
+@pytest.mark.parametrize("second_factor", ["declined", "refused"])
+def test_a_failed_second_factor_keeps_the_remembered_password_and_asks_for_no_other(
+    lab, keyring_env, idp, password, second_factor: str
+) -> None:
+    passwords.remember(lab.signon_url, "LAB\\frank", password("frank"))
+    asked_for_password = []
+    codes = []
+
+    def mfa_prompt(step):
+        codes.append(step.attempt)
+        return None if second_factor == "declined" else "000000"
+
+    credentials = FederatedCredentials("totp", callback=asked_for_password.append, mfa_prompt=mfa_prompt)
+    with pytest.raises(MFAFailedError):
+        credentials.authenticate()
+    assert asked_for_password == []  # the password was right: nobody is asked for another
+    assert codes == ([1] if second_factor == "declined" else [1, 2, 3])
+    assert passwords.recall(lab.signon_url, "LAB\\frank") == password("frank")
+    assert idp.stats()["failed_attempts"] == {}  # the IdP never saw a wrong password
+
+
+def test_login_without_a_terminal_for_the_code_keeps_the_remembered_password(
+    lab, keyring_env, idp, password
+) -> None:
+    passwords.remember(lab.signon_url, "LAB\\frank", password("frank"))
+    result = cli(keyring_env, "login", "--profile", "totp")
+    assert result.returncode == 3, result.stderr
+    assert "there is no terminal" in result.stderr and "removed from the keyring" not in result.stderr
+    assert passwords.recall(lab.signon_url, "LAB\\frank") == password("frank")
+    assert idp.stats()["failed_attempts"] == {}
 
 
 def test_logout_forget_clears_cache_and_keyring(lab, keyring_env, idp, password) -> None:
