@@ -17,7 +17,7 @@ import os
 import time
 
 from .cache_hit import ADVISORY_REFRESH as ADVISORY_REFRESH
-from .cache_hit import entry_path, pointer_path
+from .cache_hit import entry_path, identity_environment, pointer_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,14 +41,19 @@ def partition_of(role: str | None) -> str:
 
 
 def key_for(endpoint_url: str, user: str | None, role: str | None) -> str:
-    """The cache key of credentials for ``role`` got by ``user`` (None: the default identity) at the endpoint."""
+    """The cache key of credentials for ``role`` got by ``user`` at the endpoint.
+
+    ``user`` None is the default identity, told apart by this process's ticket cache and NTLM user file
+    variables (:func:`.cache_hit.identity_environment`).
+    """
     try:
         from _sha256 import sha256  # the C module alone: hashlib's OpenSSL set-up costs milliseconds
     except ImportError:  # pragma: no cover - builds without it
         from hashlib import sha256
     import json
 
-    identity = [FORMAT, endpoint_url, user or DEFAULT_IDENTITY, role or "", partition_of(role)]
+    who = user or f"{DEFAULT_IDENTITY}\0{identity_environment()}"
+    identity = [FORMAT, endpoint_url, who, role or "", partition_of(role)]
     return sha256(json.dumps(identity, separators=(",", ":")).encode()).hexdigest()[:40]
 
 
@@ -89,7 +94,10 @@ def load(key: str) -> dict[str, object] | None:
 
 
 def remember_profile(config: str, profile: str, key: str) -> None:
-    """Point (config file, profile) at ``key``'s entry, valid while the config file keeps its size and mtime.
+    """Point (config file, profile) at ``key``'s entry while the config file keeps its size and mtime.
+
+    The pointer also records the identity environment it was written under: a process with another one
+    takes the full path.
 
     Written with ``os`` alone (temp file, rename), as it happens on the cache-hit path.
     """
@@ -104,7 +112,7 @@ def remember_profile(config: str, profile: str, key: str) -> None:
     temp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, f"{stat.st_mtime_ns} {stat.st_size} {key}\n".encode("ascii"))
+        os.write(fd, f"{stat.st_mtime_ns} {stat.st_size} {key}\n{identity_environment()}\n".encode())
     finally:
         os.close(fd)
     os.replace(temp, path)

@@ -1,9 +1,10 @@
 """The ``credential-process`` cache hit with ``os`` alone: the AWS CLI and SDKs run it for every command.
 
 Where the AWS config file and the cache's files are, and the ready answer of a profile whose pointer still
-matches the config file's size and mtime. The entry format and everything that writes are in :mod:`.cache`.
-Each module on this path costs a share of the hit, so this one stays small and has no ``__future__`` import
-(neither have the two packages that import it there: ``samlbroker`` and ``samlbroker.cli``).
+matches the config file's size and mtime and this process's identity environment. The entry format and
+everything that writes are in :mod:`.cache`. Each module on this path costs a share of the hit, so this one
+stays small and has no ``__future__`` import (neither have the two packages that import it there:
+``samlbroker`` and ``samlbroker.cli``).
 """
 
 import os
@@ -12,6 +13,16 @@ import time
 # botocore re-fetches credentials with under 15 minutes left (its advisory window) and insists on more than
 # 10 (mandatory): credentials are handed out only with more than ADVISORY_REFRESH seconds left.
 ADVISORY_REFRESH = 15 * 60
+
+
+# Who "the default identity" is can hang on these: a script with its own ticket cache (a service principal's
+# keytab login, say) under the same HOME is someone else, and must not get the desktop user's credentials.
+IDENTITY_VARIABLES = ("KRB5CCNAME", "NTLM_USER_FILE")
+
+
+def identity_environment() -> str:
+    """This process's values of :data:`IDENTITY_VARIABLES`, as one line (``NAME=value`` joined by NULs)."""
+    return "\0".join(f"{name}={os.environ.get(name, '')}" for name in IDENTITY_VARIABLES).replace("\n", " ")
 
 
 def config_path() -> str:
@@ -38,10 +49,13 @@ def ready_answer(config: str, profile: str, min_seconds_left: float = ADVISORY_R
     """The ready credential_process JSON of the profile's entry, or None (then take the full path)."""
     try:
         with open(pointer_path(config, profile), encoding="utf-8") as handle:
-            mtime, size, key = handle.read().split()
+            mtime, size, key = handle.readline().split()
+            written_for = handle.readline().rstrip("\n")
         stat = os.stat(config)
         if str(stat.st_mtime_ns) != mtime or str(stat.st_size) != size or not key.isalnum():
             return None
+        if written_for != identity_environment():
+            return None  # another ticket cache (or NTLM user file): the full path derives that identity's key
         with open(entry_path(key), encoding="utf-8") as handle:
             expires_at = float(handle.readline())
             ready = handle.readline().strip()

@@ -15,6 +15,7 @@ import pytest
 from cli_runner import run_cli
 
 from samlbroker import cache
+from samlbroker.cache_hit import IDENTITY_VARIABLES
 from samlbroker.profiles import load_profile
 from samlbroker.sts import Credentials
 
@@ -58,11 +59,19 @@ def run(env: dict[str, str], *args: str, stdin: str = "", new_session: bool = Tr
     return run_cli(env, *args, stdin=stdin, new_session=new_session)
 
 
-def seed(profile: str, minutes: float, key_id: str = "ASIASEEDED") -> Credentials:
-    """Put credentials with ``minutes`` left in the cache entry of ``profile``."""
+def seed(
+    profile: str, minutes: float, key_id: str = "ASIASEEDED", env: dict[str, str] | None = None
+) -> Credentials:
+    """Put credentials with ``minutes`` left in the cache entry of ``profile`` (as seen from ``env``)."""
     expiry = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(minutes=minutes)
     creds = Credentials(key_id, "seeded-secret", "seeded-token", expiry)
-    cache.store(load_profile(profile).cache_key(), creds)
+    with pytest.MonkeyPatch.context() as patch:  # a default identity's key depends on these variables
+        for name in IDENTITY_VARIABLES:
+            if env and env.get(name):
+                patch.setenv(name, env[name])
+            else:
+                patch.delenv(name, raising=False)
+        cache.store(load_profile(profile).cache_key(), creds)
     return creds
 
 
@@ -165,7 +174,7 @@ def test_a_config_edit_sends_the_hit_down_the_full_path(env) -> None:
 
 
 def test_less_than_15_minutes_left_logs_in_first(domain_env, idp) -> None:
-    seed("domain", 14)
+    seed("domain", 14, env=domain_env)
     result = run(domain_env, "credential-process", "--profile", "domain")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
@@ -175,6 +184,20 @@ def test_less_than_15_minutes_left_logs_in_first(domain_env, idp) -> None:
     assert sign_ins(idp) == ["bob"]
     again = run(domain_env, "credential-process", "--profile", "domain")
     assert json.loads(again.stdout) == out  # now served from the cache
+    assert sign_ins(idp) == ["bob"]
+
+
+def test_another_ticket_cache_never_gets_the_default_identitys_credentials(domain_env, idp) -> None:
+    seed("domain", 50, env=domain_env)
+    first = run(domain_env, "credential-process", "--profile", "domain")
+    assert json.loads(first.stdout)["AccessKeyId"] == "ASIASEEDED"  # the seeded identity's own hit
+    script = {**domain_env, "KRB5CCNAME": f"FILE:{domain_env['HOME']}/service.ccache"}
+    other = run(script, "credential-process", "--profile", "domain")
+    assert other.returncode == 0, other.stderr
+    assert json.loads(other.stdout)["AccessKeyId"] != "ASIASEEDED"  # logged in as itself instead
+    assert sign_ins(idp) == ["bob"]
+    again = run(domain_env, "credential-process", "--profile", "domain")
+    assert json.loads(again.stdout)["AccessKeyId"] == "ASIASEEDED"  # and each keeps its own
     assert sign_ins(idp) == ["bob"]
 
 
@@ -221,7 +244,7 @@ def test_unknown_profile_is_a_one_line_error(env) -> None:
 
 
 def test_twenty_processes_with_an_expired_cache_log_in_once(domain_env, idp) -> None:
-    seed("domain", -1)
+    seed("domain", -1, env=domain_env)
 
     def one(_: int) -> subprocess.CompletedProcess[str]:
         return run(domain_env, "credential-process", "--profile", "domain")

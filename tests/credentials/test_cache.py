@@ -35,6 +35,17 @@ def test_key_changes_with_endpoint_user_role_and_partition() -> None:
     assert cache.key_for(URL, "CORP\\alice", ROLE) == base
 
 
+def test_a_default_identitys_key_follows_its_ticket_cache_and_ntlm_user_file(monkeypatch) -> None:
+    monkeypatch.delenv("KRB5CCNAME", raising=False)
+    monkeypatch.delenv("NTLM_USER_FILE", raising=False)
+    desktop, alice = cache.key_for(URL, None, ROLE), cache.key_for(URL, "CORP\\alice", ROLE)
+    monkeypatch.setenv("KRB5CCNAME", "FILE:/tmp/service.ccache")
+    service = cache.key_for(URL, None, ROLE)
+    monkeypatch.setenv("NTLM_USER_FILE", "/etc/samlbroker/ntlm-user")
+    assert len({desktop, service, cache.key_for(URL, None, ROLE)}) == 3
+    assert cache.key_for(URL, "CORP\\alice", ROLE) == alice  # a named user is the same user everywhere
+
+
 def test_profile_key_read_from_raw_config_matches_the_loaded_profile(tmp_path: Path) -> None:
     path = tmp_path / "config"
     path.write_text(
