@@ -22,6 +22,7 @@ _EXPORTS = {
     "CallbackRequiredError": "errors",
     "STSError": "errors",
     "ConfigError": "errors",
+    "FederationError": "errors",
     "IdPUnreachableError": "errors",
     "DependencyMissingError": "errors",
     "FederatedCredentials": "credentials",

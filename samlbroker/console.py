@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-from .errors import ConfigError, SAMLBrokerError
+from .errors import ConfigError, FederationError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -130,14 +130,14 @@ def get_signin_token(
             # The query carries the session's secret: the safe log line of BrokerSession omits queries.
             response = http.get(federation_url, params=params, allow_redirects=False)
         except requests.RequestException as exc:
-            raise SAMLBrokerError(f"console sign-in: {describe_request_error(exc, federation_url)}") from None
+            raise FederationError(f"console sign-in: {describe_request_error(exc, federation_url)}") from None
     if response.status_code != 200:
         reason = (
             " ".join(response.text.split())[:200]
             if "text/plain" in response.headers.get("Content-Type", "")
             else ""
         )
-        raise SAMLBrokerError(
+        raise FederationError(
             f"console sign-in: {host} refused the session (HTTP {response.status_code})"
             + (f": {reason}" if reason else "")
             + _refusal_hint(response.status_code, duration)
@@ -145,9 +145,9 @@ def get_signin_token(
     try:
         token = response.json()["SigninToken"]
     except (ValueError, KeyError, TypeError):
-        raise SAMLBrokerError(f"console sign-in: {host} answered without a SigninToken") from None
+        raise FederationError(f"console sign-in: {host} answered without a SigninToken") from None
     if not isinstance(token, str) or not token:
-        raise SAMLBrokerError(f"console sign-in: {host} answered an empty SigninToken")
+        raise FederationError(f"console sign-in: {host} answered an empty SigninToken")
     return token
 
 

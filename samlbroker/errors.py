@@ -57,6 +57,10 @@ class STSError(SAMLBrokerError):
         self.code = code
 
 
+class FederationError(SAMLBrokerError):
+    """The AWS console federation endpoint (getSigninToken) refused the credentials or could not be reached."""
+
+
 class ConfigError(SAMLBrokerError):
     """The configuration (or credentials) file is malformed or names something that is not there."""
 

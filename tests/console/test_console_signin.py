@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from samlbroker.console import federation_url_for, partition_of, signin_url
-from samlbroker.errors import ConfigError, SAMLBrokerError
+from samlbroker.errors import ConfigError, FederationError, SAMLBrokerError
 from samlbroker.sts import Credentials
 
 DEVELOPER = "arn:aws:iam::111122223333:role/Developer"
@@ -79,7 +79,7 @@ def test_without_duration_no_session_duration_is_sent(lab, federation, lab_login
 
 def test_credentials_the_sts_never_issued_are_refused_in_one_line(lab, federation) -> None:
     fake = Credentials("ASIAFAKEFAKEFAKEFAKE", "s" * 40, "token", dt.datetime.now(dt.timezone.utc))
-    with pytest.raises(SAMLBrokerError) as caught:
+    with pytest.raises(FederationError) as caught:
         url_for(lab, fake)
     message = str(caught.value)
     assert "refused the session (HTTP 403)" in message
@@ -88,19 +88,19 @@ def test_credentials_the_sts_never_issued_are_refused_in_one_line(lab, federatio
 
 def test_a_wrong_secret_is_refused(lab, federation, lab_login) -> None:
     creds = lab_login().credentials
-    with pytest.raises(SAMLBrokerError, match="HTTP 403"):
+    with pytest.raises(FederationError, match="HTTP 403"):
         url_for(lab, dataclasses.replace(creds, secret_access_key="x" * 40))
 
 
 def test_untrusted_tls_is_a_clear_error(lab, federation, lab_login) -> None:
     creds = lab_login().credentials
-    with pytest.raises(SAMLBrokerError, match="not trusted"):
+    with pytest.raises(FederationError, match="not trusted"):
         url_for(lab, creds, verify=True)
 
 
 def test_unreachable_federation_endpoint_is_a_clear_error(lab_login) -> None:
     creds = lab_login().credentials
-    with pytest.raises(SAMLBrokerError, match="cannot connect"):
+    with pytest.raises(FederationError, match="cannot connect"):
         signin_url(creds, federation_url="https://127.0.0.1:1/federation", timeout=5)
 
 
