@@ -45,7 +45,7 @@ def pointer_path(config: str, profile: str) -> str:
     return os.path.join(cache_dir(), f"profile-{_safe(os.path.abspath(config))}--{_safe(profile)}")
 
 
-def ready_answer(config: str, profile: str, min_seconds_left: float = ADVISORY_REFRESH) -> "str | None":
+def ready_answer(config: str, profile: str, min_seconds_left: float = ADVISORY_REFRESH) -> str | None:
     """The ready credential_process JSON of the profile's entry, or None (then take the full path)."""
     try:
         with open(pointer_path(config, profile), encoding="utf-8") as handle:

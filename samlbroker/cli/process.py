@@ -1,6 +1,6 @@
 """``samlbroker credential-process --profile NAME``: the AWS ``credential_process`` source.
 
-A cache hit is answered before this module loads (:mod:`samlbroker.cli.main`, :mod:`samlbroker.cache_hit`):
+A cache hit is answered before this module loads (:mod:`samlbroker.cli`, :mod:`samlbroker.cache_hit`):
 the AWS CLI and SDKs run this for every command. Anything else (a login, an error to explain) goes through
 the full command below.
 Only the credentials JSON is ever written to stdout; prompts go to the terminal, messages to stderr.
