@@ -7,7 +7,9 @@ figures are what a `pip install samlbroker` user gets. Commands alternate run by
 - ``python -c pass``: the floor of any Python program;
 - ``python -c "import re"``: the floor of any pip-installed command (pip's console-script wrapper imports re);
 - ``samlbroker credential-process --profile bench``: what ~/.aws/config runs;
-- ``python -m samlbroker credential-process --profile bench``: the same without pip's wrapper.
+- ``python -m samlbroker credential-process --profile bench``: the same without pip's wrapper;
+- ``aws-adfs login --stdout ...``: aws-adfs 2.13's credential_process answer from its own session cache
+  (``--skip-peers`` leaves it out; it is installed into bench/.peers on first use).
 With valgrind installed, each command's instruction count is reported too: a figure machine load cannot move.
 """
 
@@ -28,6 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CLEAN = HERE / ".peers" / "clean"
+sys.path.insert(0, str(HERE))
 
 
 def clean_install() -> Path:
@@ -72,36 +75,39 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--output", type=Path, default=HERE / "cache_hit.json")
+    parser.add_argument(
+        "--skip-peers",
+        action="store_true",
+        help="leave out aws-adfs 2.13's cache hit (installed on first use)",
+    )
     args = parser.parse_args()
     python = clean_install()
     env = seeded_home(python)
     script = str(python.parent / "samlbroker")
     commands = {
-        "python -c pass": [str(python), "-c", "pass"],
-        'python -c "import re"': [str(python), "-c", "import re"],
-        "samlbroker credential-process": [script, "credential-process", "--profile", "bench"],
-        "python -m samlbroker credential-process": [
-            str(python),
-            "-m",
-            "samlbroker",
-            "credential-process",
-            "--profile",
-            "bench",
-        ],
+        "python -c pass": ([str(python), "-c", "pass"], env),
+        'python -c "import re"': ([str(python), "-c", "import re"], env),
+        "samlbroker credential-process": ([script, "credential-process", "--profile", "bench"], env),
+        "python -m samlbroker credential-process": (
+            [str(python), "-m", "samlbroker", "credential-process", "--profile", "bench"],
+            env,
+        ),
     }
-    out = subprocess.run(
-        commands["samlbroker credential-process"], env=env, capture_output=True, text=True, check=True
-    )
-    assert json.loads(out.stdout)["AccessKeyId"] == "ASIABENCH", out
+    if not args.skip_peers:
+        commands["aws-adfs login --stdout (its session cache)"] = aws_adfs_hit()
+    for name, (command, command_env) in commands.items():
+        if "credential-process" in name or "aws-adfs" in name:
+            out = subprocess.run(command, env=command_env, capture_output=True, text=True, check=True)
+            assert json.loads(out.stdout)["AccessKeyId"].startswith("ASIA"), out
     times: dict[str, list[float]] = {name: [] for name in commands}
     for round_ in range(args.runs + 3):
-        for name, command in commands.items():
+        for name, (command, command_env) in commands.items():
             start = time.perf_counter()
-            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+            subprocess.run(command, env=command_env, stdout=subprocess.DEVNULL, check=True)
             if round_ >= 3:  # three warm-up rounds
                 times[name].append(time.perf_counter() - start)
     base = statistics.median(times["python -c pass"])
-    counts = {name: instructions(command, env) for name, command in commands.items()}
+    counts = {name: instructions(command, command_env) for name, (command, command_env) in commands.items()}
     results = {}
     for name, values in times.items():
         median = statistics.median(values)
@@ -117,7 +123,39 @@ def main() -> None:
                 f"   {counts[name] / 1e6:5.1f} M instructions  {results[name]['instructions_ratio']:5.3f}x"
             )
         print(line)
-    args.output.write_text(json.dumps({"runs": args.runs, "results": results}, indent=2) + "\n")
+    summary: dict[str, object] = {"runs": args.runs, "results": results}
+    peer = "aws-adfs login --stdout (its session cache)"
+    if peer in times:
+        ratio = statistics.median(times[peer]) / statistics.median(times["samlbroker credential-process"])
+        summary["aws_adfs_over_samlbroker"] = round(ratio, 1)
+        print(f"aws-adfs's cache hit takes {ratio:.1f}x as long as samlbroker's")
+    args.output.write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def aws_adfs_hit() -> tuple[list[str], dict[str, str]]:
+    """aws-adfs 2.13 as a credential_process, its session cache filled by one real login against the lab.
+
+    Its hit reads ``adfs_cache/bench.json`` beside the credentials file and asks neither IdP nor STS (the lab
+    is stopped before the timing starts, so a hit that asked would fail).
+    """
+    from peers import aws_adfs
+    from run import USER, aws_adfs_env, aws_adfs_login, time_command
+
+    from samlbroker.lab.proxy import ConnectProxy
+    from samlbroker.lab.runner import Lab
+
+    exe = aws_adfs()
+    home = Path(tempfile.mkdtemp(prefix="aws-adfs-bench-"))
+    with Lab() as lab:
+        proxy = ConnectProxy({"signin.aws.amazon.com": int(lab.idp_url.rsplit(":", 1)[1])})
+        try:
+            env = aws_adfs_env(lab, home, proxy)
+            command = aws_adfs_login(exe, lab, credential_process=True)
+            time_command(command, env, f"LAB\\{USER}\n{lab.users[USER].password}\n")
+        finally:
+            proxy.close()
+    assert (home / "adfs_cache" / "bench.json").exists(), "aws-adfs wrote no session cache"
+    return command, env
 
 
 def instructions(command: list[str], env: dict[str, str]) -> int | None:

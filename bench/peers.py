@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,9 @@ def aws_adfs() -> Path:
     _system_packages_for_aws_adfs()
     venv = PEERS / "aws-adfs"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    print(f"installing {AWS_ADFS} (it compiles gssapi: a few minutes)...", file=sys.stderr, flush=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", AWS_ADFS], check=True)
+    print(f"installing {AWS_ADFS} (it may compile gssapi: a few minutes)...", file=sys.stderr, flush=True)
+    # gssapi/krb5 wheels that ./dev built already are used rather than compiled again.
+    wheels = Path(os.environ.get("SAMLBROKER_WHEELS", Path.home() / ".cache" / "samlbroker-wheels"))
+    find_links = ["--find-links", str(wheels)] if wheels.is_dir() else []
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *find_links, AWS_ADFS], check=True)
     return exe

@@ -121,7 +121,8 @@ def samlbroker_login(lab: Lab, home: Path) -> list[str]:
     ]
 
 
-def aws_adfs_login(exe: Path, lab: Lab) -> list[str]:
+def aws_adfs_login(exe: Path, lab: Lab, credential_process: bool = False) -> list[str]:
+    """aws-adfs's login; ``credential_process``: as that source (JSON on stdout, its session cache on)."""
     host = lab.idp_url.split("//", 1)[1]
     return [
         str(exe),
@@ -130,10 +131,17 @@ def aws_adfs_login(exe: Path, lab: Lab) -> list[str]:
         f"--adfs-ca-bundle={lab.ca_file}",
         "--profile=bench",
         "--stdin",
-        "--no-session-cache",
+        "--stdout" if credential_process else "--no-session-cache",
         f"--role-arn={ROLE}",
         "--region=us-east-1",
     ]
+
+
+def aws_adfs_env(lab: Lab, home: Path, proxy: ConnectProxy) -> dict[str, str]:
+    """aws-adfs's environment: a home of its own, and signin.aws.amazon.com answered by the lab."""
+    env = _isolated_env(lab, home)
+    env.update(HTTPS_PROXY=proxy.url, NO_PROXY="localhost,127.0.0.1", REQUESTS_CA_BUNDLE=str(lab.ca_file))
+    return env
 
 
 def time_command(command: list[str], env: dict[str, str], stdin: str) -> float:
@@ -167,11 +175,7 @@ def forms_login_ratio(lab: Lab, runs: int) -> dict[str, object]:
                     if name == "samlbroker":
                         elapsed = time_command(samlbroker_login(lab, home), env, password + "\n")
                     else:
-                        env.update(
-                            HTTPS_PROXY=proxy.url,
-                            NO_PROXY="localhost,127.0.0.1",
-                            REQUESTS_CA_BUNDLE=str(lab.ca_file),
-                        )
+                        env = aws_adfs_env(lab, home, proxy)
                         elapsed = time_command(aws_adfs_login(exe, lab), env, f"LAB\\{USER}\n{password}\n")
                     if i:  # the first round warms disk caches and .pyc files for both
                         times[name].append(elapsed)
