@@ -5,10 +5,11 @@ role, partition), never by profile name alone, so editing a profile's role or us
 identity's credentials. It holds the temporary AWS credentials and their expiry, never a password.
 
 An entry file starts with two plain lines, the expiry (epoch seconds) and the ready ``credential_process``
-JSON, then the entry as JSON. With a profile pointer (``profile-*``: the config file's size and mtime and the
-entry's key), :func:`.cache_hit.ready_answer` serves a cache hit with ``os`` alone: no configparser, json or
-hashlib. Any edit of the config file changes its stat and sends the next call down the full path, which re-derives
-the key. Writing (atomic, 0600, under a lock) imports :mod:`.store`.
+JSON, then the entry as JSON. With a profile pointer (``profile-*``: the config file's size and mtime, the
+entry's key, and the identity environment it was written under), :func:`.cache_hit.ready_answer` serves a
+cache hit with ``os`` alone: no configparser, json or hashlib. Any edit of the config file changes its stat
+and sends the next call down the full path, which re-derives the key. Writing (atomic, 0600, under a lock)
+imports :mod:`.store`.
 """
 
 from __future__ import annotations
