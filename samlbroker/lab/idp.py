@@ -47,6 +47,7 @@ from .pages import (
 from .saml import auto_post_page, build_saml_response, encode_response
 from .trusts import DEFAULT_WIA_USER_AGENTS, RELYING_PARTIES, RelyingParty, wia_supported
 from .users import LabUser, LabUsers
+from .variant import DEFAULT_VARIANT, IdPVariant
 from .wia_tokens import (
     NtlmMessageInfo,
     _initial_token,
@@ -106,6 +107,7 @@ class IdPServer(LabHTTPServer):
         digest: bool = True,
         nonce_lifetime: float = 300.0,
         wia_user_agents: Sequence[str] = DEFAULT_WIA_USER_AGENTS,
+        variant: IdPVariant = DEFAULT_VARIANT,
     ) -> None:
         if extended_protection not in ("allow", "require", "off"):
             raise ValueError("extended_protection must be allow, require or off")
@@ -123,8 +125,8 @@ class IdPServer(LabHTTPServer):
         # Where the sign-on page sends WIA-capable clients: "" (same host) or another base URL, as when
         # AD FS sits behind a name the client's Kerberos must follow (tests set it).
         self.wia_base = ""
-        # False: answer a completed Negotiate handshake without the acceptor's last token (breaks mutual auth).
-        self.send_final_token = True
+        # How this IdP differs, as deployments do (lab.variant); tests may replace it between logins.
+        self.variant = variant
         self.failed_attempts: Counter[str] = Counter()
         self.events: list[dict[str, Any]] = []
         self.sessions: dict[str, str] = {}
@@ -206,7 +208,7 @@ class IdPServer(LabHTTPServer):
         """Zero the counters and forget events, failures, sessions and Digest nonce counts; WIA defaults back."""
         self.reset_counters()
         self.wia_base = ""
-        self.send_final_token = True
+        self.variant = DEFAULT_VARIANT
         with self._state:
             self.failed_attempts.clear()
             self.events.clear()
@@ -454,7 +456,7 @@ class IdPHandler(LabHandler):
             return
         self._record(user.name, label, "success", mechanism=mechanism, cbt=bound)
         headers = [self._session_cookie(user), ("Location", f"{SIGNON_PATH}?{query}")]
-        if out and self.server.send_final_token:
+        if out and self.server.variant.final_token:
             headers.append(("WWW-Authenticate", f"{label} {base64.b64encode(out).decode()}"))
         self.reply(302, b"", headers=headers)
 

@@ -25,6 +25,7 @@ from .federation import FederationServer
 from .idp import SHIBBOLETH_PATH, SIGNON_PATH, IdPServer
 from .pki import LabPKI, create_pki
 from .users import LabUsers, load_users
+from .variant import DEFAULT_VARIANT, IdPVariant
 
 log = logging.getLogger("samlbroker.lab")
 
@@ -44,8 +45,12 @@ class Lab:
         idp_port: int = 0,
         sts_port: int = 0,
         kerberos: bool | None = None,
+        variant: IdPVariant = DEFAULT_VARIANT,
     ) -> None:
-        """``kerberos``: None starts the lab KDC when its programs are installed, True requires it, False skips it."""
+        """``kerberos``: None starts the lab KDC when its programs are installed, True requires it, False skips it.
+
+        ``variant``: how the lab IdP differs from the default, as real deployments do (``lab.variant``).
+        """
         self.users_file = Path(users_file) if users_file is not None else None
         self._workdir = Path(workdir) if workdir is not None else None
         self.idp_port = idp_port
@@ -59,6 +64,7 @@ class Lab:
         self.federation: Any = None  # lab.federation.FederationServer: console sign-in stand-in
         self.ntlm_user_file: Path | None = None
         self.kerberos = kerberos
+        self.variant = variant
         self.kdc: Any = None
         self.kdc_unavailable: str | None = None
         self._saved_keytab: str | None = None
@@ -95,6 +101,7 @@ class Lab:
             ssl_context=self.pki.server_context(),
             port=self.idp_port,
             channel_binding_data=self.pki.tls_server_end_point(),
+            variant=self.variant,
         ).start()
         self._start_kdc()
         providers = {arn: self.signing_cert_pem for arn in sorted(self.users.provider_arns())}

@@ -189,7 +189,7 @@ def test_hostname_canonicalisation_can_be_turned_on(lab, idp, kdc, alice_ticket)
 
 
 def test_mutual_authentication_is_required(lab, idp, kdc, alice_ticket) -> None:
-    idp.send_final_token = False  # the IdP never proves it holds the HTTP/localhost key
+    idp.variant = idp.variant.but(final_token=False)  # the IdP never proves it holds the HTTP/localhost key
     message = _failure(lab)
     assert "mutual authentication failed" in message and "HTTP/localhost" in message
 
