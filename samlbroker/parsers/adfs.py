@@ -12,8 +12,19 @@ from ..errors import AuthenticationFailedError, SAMLResponseError
 from .base import ResponseParser
 
 # Where IdPs put the reason for a refused sign-in, most specific first: AD FS's login page
-# (#errorText inside #error), AD FS's error page (#errorMessage), Shibboleth (.form-error), generic.
-_ERROR_SELECTORS = ("#errorText", "#errorMessage", ".form-error", "#error", ".error")
+# (#errorText inside #error), AD FS's error page (#errorMessage), Shibboleth (.form-error), generic; then
+# anything named like an error (SimpleSAMLphp 1.19 marks its message box only with an ``erroricon`` image).
+_ERROR_SELECTORS = (
+    "#errorText",
+    "#errorMessage",
+    ".form-error",
+    "#error",
+    ".error",
+    "[role=alert]",
+    "[class*=error]",
+    "[id*=error]",
+)
+_ICON_TAGS = {"img", "svg", "i"}  # an error icon with no words: its box (the parent) holds them
 _PASSWORD_FIELDS = {"password", "j_password", "passwd", "pass"}
 _ACTIVITY_ID = re.compile(r"Activity\s+ID:?\s*([0-9A-Fa-f]{8}-[0-9A-Fa-f-]{27,})")
 _MAX_MESSAGE = 300
@@ -74,6 +85,8 @@ def _idp_message(soup: BeautifulSoup) -> str | None:
     for selector in _ERROR_SELECTORS:
         for element in soup.select(selector):
             text = _visible_text(element)
+            if not text and element.name in _ICON_TAGS and element.parent is not None:
+                text = _visible_text(element.parent)
             if text:
                 return _one_line(text)
     return None
