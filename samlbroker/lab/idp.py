@@ -319,7 +319,7 @@ class IdPHandler(LabHandler):
         elif wia_supported(self.headers.get("User-Agent", ""), self.server.wia_user_agents):
             self.reply(302, b"", headers=[("Location", f"{self.server.wia_base}{WIA_PATH}?{query}")])
         else:
-            self.reply(200, adfs_login_page(self._form_action(query)))
+            self.reply(200, self._login_page(self._form_action(query)))
 
     def _second_factor(self, query: str, form: dict[str, str]) -> None:
         """An answer to the additional-authentication page: a code, or a push poll."""
@@ -328,7 +328,7 @@ class IdPHandler(LabHandler):
         challenge = self.server.mfa.pending(token)
         action = self._form_action(query)
         if user is None or challenge is None:
-            self.reply(200, adfs_login_page(action, error="Your sign-in session expired. Sign in again."))
+            self.reply(200, self._login_page(action, error="Your sign-in session expired. Sign in again."))
             return
         outcome = self.server.mfa.answer(token, form, user.mfa_secret, user.push)
         self._record(user.name, challenge.method, f"mfa_{outcome.status}")
@@ -336,35 +336,51 @@ class IdPHandler(LabHandler):
             self.reply(302, b"", headers=[("Location", f"{SIGNON_PATH}?{query}")])
         elif outcome.status == "denied":
             self.server.end_session(token)
-            self.reply(200, adfs_login_page(action, error=outcome.message or "Access denied."))
+            self.reply(200, self._login_page(action, error=outcome.message or "Access denied."))
         else:
             who = self.server.users.windows_name(user)
             self.reply(200, mfa_page(action, challenge, who, outcome.message))
 
     def _form_action(self, query: str) -> str:
-        if "client-request-id=" in query.lower():
-            return f"{SIGNON_PATH}?{query}"
-        separator = "&" if query else ""
-        return f"{SIGNON_PATH}?{query}{separator}client-request-id={uuid.uuid4()}"
+        """Where the sign-in form posts, as the variant's AD FS writes it: its own path (2012 R2: a full URL
+        to ``/adfs/ls/idpinitiatedsignon``), or only ``?query`` when relative; plus a client-request-id and
+        the variant's extra query parameters."""
+        variant = self.server.variant
+        parts = [query] if query else []
+        if "client-request-id=" not in query.lower():
+            parts.append(f"client-request-id={uuid.uuid4()}")
+        present = {k.lower() for k in parse_qs(query, keep_blank_values=True)}
+        parts += [urlencode({k: v}) for k, v in variant.extra_query if k.lower() not in present]
+        full_query = "&".join(parts)
+        if variant.relative_form_action:
+            return f"?{full_query}"
+        if variant.adfs_page == "2012r2":
+            return f"{self.server.url}/adfs/ls/idpinitiatedsignon?{full_query}"
+        return f"{SIGNON_PATH}?{full_query}"
+
+    def _login_page(self, action: str, username: str = "", error: str = "") -> str:
+        return adfs_login_page(action, username, error, version=self.server.variant.adfs_page)
 
     def _forms_post(self, query: str, body: bytes) -> None:
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-        login = next((v for v in form.get("UserName", []) if v), "")
-        password = next((v for v in form.get("Password", []) if v), "")
+        # As ASP.NET's Request.Form reads a field sent more than once: its values joined with commas (a
+        # client that posts the 2019 page's hidden UserName beside the typed one signs in as "name,").
+        login = ",".join(form.get("UserName", []))
+        password = ",".join(form.get("Password", []))
         method = (form.get("AuthMethod") or ["FormsAuthentication"])[0]
         action = self._form_action(query)
         if method != "FormsAuthentication" or not login or not password:
-            self.reply(200, adfs_login_page(action, login))
+            self.reply(200, self._login_page(action, login))
             return
         user = self.server.users.lookup(login)
         if user is None or not hmac.compare_digest(password.encode(), user.password.encode()):
             outcome = "unknown_user" if user is None else "bad_password"
             name = user.name if user else self.server.users.account_name(login)
             self._record(name, "forms", outcome)
-            self.reply(200, adfs_login_page(action, login, INCORRECT))
+            self.reply(200, self._login_page(action, login, INCORRECT))
         elif user.disabled:
             self._record(user.name, "forms", "disabled")
-            self.reply(200, adfs_login_page(action, login, DISABLED))
+            self.reply(200, self._login_page(action, login, DISABLED))
         else:
             self._record(user.name, "forms", "success")
             cookie = self._session_cookie(user, persistent=(form.get("Kmsi") or [""])[0] == "true")

@@ -18,9 +18,54 @@ _PAGE_HEAD = (
 )
 
 
-def adfs_login_page(action: str, username: str = "", error: str = "") -> str:
-    """The AD FS forms sign-in page (AD FS 2019 markup: ids, names and the hidden repeated UserName)."""
-    a, u, e = html.escape(action), html.escape(username), html.escape(error)
+def adfs_login_page(action: str, username: str = "", error: str = "", version: str = "2016") -> str:
+    """The AD FS forms sign-in page as AD FS ``version`` (2012r2, 2016, 2019, 2022) serves it.
+
+    What differs, as on real servers: 2012 R2 has no ``<main>``, its error is a ``label#errorText`` in a
+    ``#error`` box hidden while empty, its inputs have no labels, and its options form carries no user name;
+    2016 on has ``<main>``, a ``span#errorText`` with ``role=alert``, labelled inputs and the user name again
+    in the options form (``userNameInputOptionsHolder``); 2019 and 2022 repeat ``UserName`` inside the
+    sign-in form as a hidden input (duplicate name).
+    """
+    if version not in _ADFS_PAGES:
+        raise ValueError(f"no AD FS sign-in page for {version!r}")
+    return _ADFS_PAGES[version](html.escape(action), html.escape(username), html.escape(error))
+
+
+def _adfs_2012r2_page(a: str, u: str, e: str) -> str:
+    hidden = "" if e else ' style="display: none;"'
+    return (
+        _PAGE_HEAD.format(title="Sign In")
+        + '<body dir="ltr" class="body"><div id="noScript" style="position:static; width:100%; height:100%; '
+        'z-index:100; display:none"><h1>JavaScript required</h1></div>'
+        '<div id="fullPage"><div id="brandingWrapper" class="float"><div id="branding"></div></div>'
+        '<div id="contentWrapper" class="float"><div id="content"><div id="header">'
+        '<img class="logoImage" alt="LAB"/></div><div id="workArea"><div id="authArea" class="groupMargin">'
+        '<div id="loginArea"><div id="loginMessage" class="groupMargin">'
+        "Sign in with your organizational account</div>"
+        f'<form method="post" id="loginForm" autocomplete="off" novalidate="novalidate" '
+        f'onkeypress="if (event &amp;&amp; event.keyCode == 13) Login.submitLoginRequest();" action="{a}">'
+        f'<div id="error" class="fieldMargin error smallText"{hidden}><label id="errorText" for="">{e}</label>'
+        '</div><div id="formsAuthenticationArea"><div id="userNameArea">'
+        f'<input id="userNameInput" name="UserName" type="email" value="{u}" tabindex="1" '
+        'class="text fullWidth" spellcheck="false" placeholder="someone@example.com" autocomplete="off"/>'
+        '</div><div id="passwordArea">'
+        '<input id="passwordInput" name="Password" type="password" tabindex="2" class="text fullWidth" '
+        'placeholder="Password" autocomplete="off"/></div>'
+        + _KMSI
+        + '<div id="submissionArea" class="submitMargin"><span id="submitButton" class="submit" tabindex="4" '
+        'onclick="return Login.submitLoginRequest();">Sign in</span></div></div>'
+        '<input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"/></form>'
+        f'<div id="authOptions"><form id="options" method="post" action="{a}">'
+        '<input id="optionSelection" type="hidden" name="AuthMethod"/></form></div>'
+        '</div></div></div></div></div><div id="footer"><span id="copyright">&#169; 2013 Microsoft</span>'
+        "</div></div></body></html>"
+    )
+
+
+def _adfs_modern_page(a: str, u: str, e: str, *, duplicate_user: bool, year: str) -> str:
+    """AD FS 2016 and later (the 2016 web theme, kept by 2019 and 2022)."""
+    duplicate = '<input id="hiddenUserName" name="UserName" type="hidden" value=""/>' if duplicate_user else ""
     return (
         _PAGE_HEAD.format(title="Sign In")
         + '<body dir="ltr" class="body"><div id="fullPage"><div id="contentWrapper" class="float">'
@@ -29,7 +74,8 @@ def adfs_login_page(action: str, username: str = "", error: str = "") -> str:
         '<div id="loginArea"><div id="loginMessage" class="groupMargin">'
         "Sign in with your organizational account</div>"
         f'<form method="post" id="loginForm" autocomplete="off" novalidate="novalidate" action="{a}">'
-        f'<div id="error" class="fieldMargin error smallText"><span id="errorText" for="">{e}</span></div>'
+        '<div id="error" class="fieldMargin error smallText">'
+        f'<span id="errorText" for="" aria-live="assertive" role="alert">{e}</span></div>'
         '<div id="formsAuthenticationArea"><div id="userNameArea">'
         '<label id="userNameInputLabel" for="userNameInput" class="hidden">User Account</label>'
         f'<input id="userNameInput" name="UserName" type="email" value="{u}" tabindex="1" '
@@ -38,16 +84,32 @@ def adfs_login_page(action: str, username: str = "", error: str = "") -> str:
         '<label id="passwordInputLabel" for="passwordInput" class="hidden">Password</label>'
         '<input id="passwordInput" name="Password" type="password" tabindex="2" class="text fullWidth" '
         'placeholder="Password" autocomplete="off"/></div>'
-        '<div id="kmsiArea" style="display:none">'
-        '<input type="checkbox" name="Kmsi" id="kmsiInput" value="true" tabindex="3"/>'
-        '<label for="kmsiInput">Keep me signed in</label></div>'
-        '<div id="submissionArea" class="submitMargin">'
+        + _KMSI
+        + '<div id="submissionArea" class="submitMargin">'
         '<span id="submitButton" class="submit" tabindex="4" role="button" '
         'onclick="return Login.submitLoginRequest();">Sign in</span></div></div>'
-        '<input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"/>'
-        '<input id="hiddenUserName" name="UserName" type="hidden" value=""/>'
-        "</form></div></div></div></main></div></div></div></body></html>"
+        f'<input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"/>{duplicate}'
+        f'</form><div id="authOptions"><form id="options" method="post" action="{a}">'
+        '<input id="optionSelection" type="hidden" name="AuthMethod"/>'
+        f'<input id="userNameInputOptionsHolder" name="UserName" value="{u}" type="hidden"/></form></div>'
+        "</div></div></div></main></div>"
+        f'<footer id="footer"><span id="copyright">&#169; {year} Microsoft</span></footer>'
+        "</div></div></body></html>"
     )
+
+
+_KMSI = (
+    '<div id="kmsiArea" style="display:none">'
+    '<input type="checkbox" name="Kmsi" id="kmsiInput" value="true" tabindex="3"/>'
+    '<label for="kmsiInput">Keep me signed in</label></div>'
+)
+
+_ADFS_PAGES = {
+    "2012r2": _adfs_2012r2_page,
+    "2016": lambda a, u, e: _adfs_modern_page(a, u, e, duplicate_user=False, year="2016"),
+    "2019": lambda a, u, e: _adfs_modern_page(a, u, e, duplicate_user=True, year="2018"),
+    "2022": lambda a, u, e: _adfs_modern_page(a, u, e, duplicate_user=True, year="2021"),
+}
 
 
 def message_page(title: str, message: str) -> str:

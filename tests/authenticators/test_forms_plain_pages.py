@@ -1,0 +1,81 @@
+"""``auth_type = forms`` on plain login forms (no plugin): which form is the sign-in form, and what is posted."""
+
+from __future__ import annotations
+
+import pytest
+
+from samlbroker import SAMLAuthenticationController, UserCredentials
+from samlbroker.authenticators.html import read_forms
+from samlbroker.errors import AuthenticationFailedError
+from samlbroker.lab.pages import SHIB_INCORRECT
+
+BASE = "https://idp.example/login"
+
+
+def _form(html: str):
+    (form,) = read_forms(html, BASE)
+    return form
+
+
+def test_one_visible_user_input_and_one_password_is_a_sign_in_form() -> None:
+    form = _form(
+        '<form method="post" action="?x=1"><input name="AuthState" type="hidden" value="s"/>'
+        '<input name="username"/><input name="password" type="password"/><button>Login</button></form>'
+    )
+    assert form.login_fields() == ("username", "password")
+    assert form.action == "https://idp.example/login?x=1"
+    assert form.fields == {"AuthState": "s", "username": "", "password": ""}
+
+
+def test_a_hidden_copy_of_the_user_name_does_not_count() -> None:
+    form = _form(
+        '<form><input name="UserName" type="email"/><input name="Password" type="password"/>'
+        '<input name="UserName" type="hidden" value=""/></form>'
+    )
+    assert form.login_fields() == ("UserName", "Password")
+
+
+def test_among_several_text_inputs_the_one_named_for_the_user_wins() -> None:
+    form = _form(
+        '<form><input name="j_username" type="text"/><input name="otp" type="text"/>'
+        '<input name="j_password" type="password"/></form>'
+    )
+    assert form.login_fields() == ("j_username", "j_password")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<form><input name="user"/><input name="old" type="password"/><input name="new" type="password"/></form>',
+        '<form><input name="code" type="text"/><input name="pin" type="text"/><input name="p" type="password"/></form>',
+        '<form><input name="q" type="search"/></form>',
+    ],
+    ids=["change-password", "no-user-input-named-so", "no-password"],
+)
+def test_other_forms_are_not_sign_in_forms(html: str) -> None:
+    assert _form(html).login_fields() is None
+
+
+def test_a_submit_button_name_is_sent_only_when_pressed() -> None:
+    form = _form(
+        '<form><input name="a" type="hidden" value="1"/><button name="_eventId_proceed">Go</button></form>'
+    )
+    assert form.submitter == ("_eventId_proceed", "")
+    assert form.only_hidden_fields()
+
+
+def test_shibboleth_login_page_signs_in_without_a_plugin(lab, idp, password) -> None:
+    controller = SAMLAuthenticationController(verify=str(lab.ca_file))
+    assertion = controller.get_saml_assertion(
+        lab.shibboleth_url, UserCredentials("alice", password("alice")), "forms"
+    )
+    assert "ReadOnly" in assertion.roles
+    assert [e["outcome"] for e in idp.stats()["events"]] == ["success"]
+
+
+def test_shibboleth_wrong_password_is_its_own_words_after_one_post(lab, idp) -> None:
+    controller = SAMLAuthenticationController(verify=str(lab.ca_file))
+    with pytest.raises(AuthenticationFailedError) as failure:
+        controller.get_saml_assertion(lab.shibboleth_url, UserCredentials("alice", "guess"), "forms")
+    assert failure.value.idp_message == SHIB_INCORRECT
+    assert idp.stats()["failed_attempts"] == {"alice": 1}
