@@ -65,7 +65,9 @@ def _adfs_2012r2_page(a: str, u: str, e: str) -> str:
 
 def _adfs_modern_page(a: str, u: str, e: str, *, duplicate_user: bool, year: str) -> str:
     """AD FS 2016 and later (the 2016 web theme, kept by 2019 and 2022)."""
-    duplicate = '<input id="hiddenUserName" name="UserName" type="hidden" value=""/>' if duplicate_user else ""
+    duplicate = (
+        '<input id="hiddenUserName" name="UserName" type="hidden" value=""/>' if duplicate_user else ""
+    )
     return (
         _PAGE_HEAD.format(title="Sign In")
         + '<body dir="ltr" class="body"><div id="fullPage"><div id="contentWrapper" class="float">'
