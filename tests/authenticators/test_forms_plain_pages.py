@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import pytest
 
 from samlbroker import SAMLAuthenticationController, UserCredentials
 from samlbroker.authenticators.html import read_forms
 from samlbroker.errors import AuthenticationFailedError
+from samlbroker.lab.httpd import LabHandler, LabHTTPServer
 from samlbroker.lab.pages import SHIB_INCORRECT
 
 BASE = "https://idp.example/login"
@@ -79,3 +82,67 @@ def test_shibboleth_wrong_password_is_its_own_words_after_one_post(lab, idp) -> 
         controller.get_saml_assertion(lab.shibboleth_url, UserCredentials("alice", "guess"), "forms")
     assert failure.value.idp_message == SHIB_INCORRECT
     assert idp.stats()["failed_attempts"] == {"alice": 1}
+
+
+class _HopHandler(LabHandler):
+    """A plain IdP that sends an auto-post hop before its login form and redirects after it."""
+
+    server: LabHTTPServer
+
+    def do_GET(self) -> None:
+        if self.path == "/start":
+            self.reply(
+                200,
+                '<html><body onload="document.forms[0].submit()"><form method="post" action="/login">'
+                '<input type="hidden" name="SAMLRequest" value="hop"/><noscript><button>Continue</button>'
+                "</noscript></form></body></html>",
+            )
+        elif self.path == "/done":
+            self.reply(200, self.server.answer)  # type: ignore[attr-defined]
+        else:
+            self.reply(404)
+
+    def do_POST(self) -> None:
+        form = {k: v[0] for k, v in parse_qs(self.read_body().decode(), keep_blank_values=True).items()}
+        self.server.posts.append(sorted(form))  # type: ignore[attr-defined]
+        if "pw" in form and form.get("state") == "hop" and form["pw"] == self.server.secret:  # type: ignore[attr-defined]
+            self.reply(303, headers=[("Location", "/done")])
+            return
+        error = '<p class="alert-error">Wrong password.</p>' if "pw" in form else ""
+        self.reply(
+            200,
+            f'<html><body>{error}<form method="post" action="login"><input type="hidden" name="state" '
+            f'value="{form.get("SAMLRequest", form.get("state", ""))}"/><input name="login"/>'
+            '<input name="pw" type="password"/></form></body></html>',
+        )
+
+
+@pytest.fixture
+def hop_idp(lab, password):
+    from samlbroker.lab.saml import auto_post_page
+    from samlbroker.lab.trusts import RELYING_PARTIES
+
+    server = LabHTTPServer(_HopHandler, ssl_context=lab.pki.server_context())
+    server.posts, server.secret = [], password("bob")  # type: ignore[attr-defined]
+    user = lab.users["bob"]
+    server.answer = auto_post_page(lab.idp.saml_response(user, RELYING_PARTIES["urn:amazon:webservices"]))  # type: ignore[attr-defined]
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_auto_post_hops_are_followed_and_the_password_posted_once(lab, hop_idp, password) -> None:
+    controller = SAMLAuthenticationController(verify=str(lab.ca_file))
+    assertion = controller.get_saml_assertion(
+        f"{hop_idp.url}/start", UserCredentials("bob", password("bob")), "forms"
+    )
+    assert list(assertion.roles) == ["ReadOnly"]
+    assert hop_idp.posts == [["SAMLRequest"], ["login", "pw", "state"]]
+
+
+def test_a_rejected_password_is_not_posted_again(lab, hop_idp) -> None:
+    with pytest.raises(AuthenticationFailedError, match="Wrong password"):
+        SAMLAuthenticationController(verify=str(lab.ca_file)).get_saml_assertion(
+            f"{hop_idp.url}/start", UserCredentials("bob", "guess"), "forms"
+        )
+    assert hop_idp.posts == [["SAMLRequest"], ["login", "pw", "state"]]
