@@ -81,12 +81,27 @@ def _visible_text(tag: Tag) -> str:
     return " ".join(tag.get_text(" ").split())
 
 
+def _box_text(box: Tag) -> str:
+    """A message box's words without its heading ("Error"), unless the heading is all there is."""
+    words = [str(text) for text in box.find_all(string=True) if not _under_heading(text, box)]
+    return " ".join(" ".join(words).split()) or _visible_text(box)
+
+
+def _under_heading(text: object, box: Tag) -> bool:
+    for parent in getattr(text, "parents", ()):
+        if parent is box:
+            return False
+        if parent.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            return True
+    return False
+
+
 def _idp_message(soup: BeautifulSoup) -> str | None:
     for selector in _ERROR_SELECTORS:
         for element in soup.select(selector):
             text = _visible_text(element)
             if not text and element.name in _ICON_TAGS and element.parent is not None:
-                text = _visible_text(element.parent)
+                text = _box_text(element.parent)
             if text:
                 return _one_line(text)
     return None
