@@ -40,6 +40,7 @@ from .pages import (
     SHIB_INCORRECT,
     SHIB_UNKNOWN,
     UNAUTHORIZED_PAGE,
+    adfs_error_page,
     adfs_login_page,
     message_page,
     shibboleth_login_page,
@@ -363,10 +364,15 @@ class IdPHandler(LabHandler):
 
     def _forms_post(self, query: str, body: bytes) -> None:
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-        # As ASP.NET's Request.Form reads a field sent more than once: its values joined with commas (a
-        # client that posts the 2019 page's hidden UserName beside the typed one signs in as "name,").
-        login = ",".join(form.get("UserName", []))
-        password = ",".join(form.get("Password", []))
+        repeated = sorted(name for name, values in form.items() if len(values) > 1)
+        if repeated and self.server.variant.adfs_page in ("2019", "2022"):
+            # AD FS 5.0 refuses the whole post ("Duplicate post parameter"), logs it, shows its error page.
+            activity = str(uuid.uuid4())
+            self._record(None, "forms", "duplicate_parameter", parameters=repeated, activity_id=activity)
+            self.reply(200, adfs_error_page(activity))
+            return
+        login = next((v for v in form.get("UserName", []) if v), "")
+        password = next((v for v in form.get("Password", []) if v), "")
         method = (form.get("AuthMethod") or ["FormsAuthentication"])[0]
         action = self._form_action(query)
         if method != "FormsAuthentication" or not login or not password:

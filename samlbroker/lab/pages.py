@@ -22,10 +22,10 @@ def adfs_login_page(action: str, username: str = "", error: str = "", version: s
     """The AD FS forms sign-in page as AD FS ``version`` (2012r2, 2016, 2019, 2022) serves it.
 
     What differs, as on real servers: 2012 R2 has no ``<main>``, its error is a ``label#errorText`` in a
-    ``#error`` box hidden while empty, its inputs have no labels, and its options form carries no user name;
-    2016 on has ``<main>``, a ``span#errorText`` with ``role=alert``, labelled inputs and the user name again
-    in the options form (``userNameInputOptionsHolder``); 2019 and 2022 repeat ``UserName`` inside the
-    sign-in form as a hidden input (duplicate name).
+    ``#error`` box hidden while empty and its inputs have no labels; 2016 on has ``<main>``, a
+    ``span#errorText`` with ``role=alert`` and labelled inputs; AD FS 5.0 (2019, and 2022 with the same
+    theme) repeats ``UserName`` as a hidden ``userNameInputOptionsHolder`` in the options form, so a client
+    that posts every input of the page sends ``UserName`` twice (which AD FS 2019 refuses).
     """
     if version not in _ADFS_PAGES:
         raise ValueError(f"no AD FS sign-in page for {version!r}")
@@ -63,11 +63,9 @@ def _adfs_2012r2_page(a: str, u: str, e: str) -> str:
     )
 
 
-def _adfs_modern_page(a: str, u: str, e: str, *, duplicate_user: bool, year: str) -> str:
+def _adfs_modern_page(a: str, u: str, e: str, *, user_in_options: bool, year: str) -> str:
     """AD FS 2016 and later (the 2016 web theme, kept by 2019 and 2022)."""
-    duplicate = (
-        '<input id="hiddenUserName" name="UserName" type="hidden" value=""/>' if duplicate_user else ""
-    )
+    holder = f'<input id="userNameInputOptionsHolder" name="UserName" value="{u}" type="hidden"/>'
     return (
         _PAGE_HEAD.format(title="Sign In")
         + '<body dir="ltr" class="body"><div id="fullPage"><div id="contentWrapper" class="float">'
@@ -90,10 +88,10 @@ def _adfs_modern_page(a: str, u: str, e: str, *, duplicate_user: bool, year: str
         + '<div id="submissionArea" class="submitMargin">'
         '<span id="submitButton" class="submit" tabindex="4" role="button" '
         'onclick="return Login.submitLoginRequest();">Sign in</span></div></div>'
-        f'<input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"/>{duplicate}'
+        '<input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"/>'
         f'</form><div id="authOptions"><form id="options" method="post" action="{a}">'
         '<input id="optionSelection" type="hidden" name="AuthMethod"/>'
-        f'<input id="userNameInputOptionsHolder" name="UserName" value="{u}" type="hidden"/></form></div>'
+        f"{holder if user_in_options else ''}</form></div>"
         "</div></div></div></main></div>"
         f'<footer id="footer"><span id="copyright">&#169; {year} Microsoft</span></footer>'
         "</div></div></body></html>"
@@ -108,9 +106,9 @@ _KMSI = (
 
 _ADFS_PAGES = {
     "2012r2": _adfs_2012r2_page,
-    "2016": lambda a, u, e: _adfs_modern_page(a, u, e, duplicate_user=False, year="2016"),
-    "2019": lambda a, u, e: _adfs_modern_page(a, u, e, duplicate_user=True, year="2018"),
-    "2022": lambda a, u, e: _adfs_modern_page(a, u, e, duplicate_user=True, year="2021"),
+    "2016": lambda a, u, e: _adfs_modern_page(a, u, e, user_in_options=False, year="2016"),
+    "2019": lambda a, u, e: _adfs_modern_page(a, u, e, user_in_options=True, year="2018"),
+    "2022": lambda a, u, e: _adfs_modern_page(a, u, e, user_in_options=True, year="2021"),
 }
 
 
@@ -139,6 +137,17 @@ def shibboleth_login_page(action: str, csrf: str, username: str = "", error: str
         'id="donotcache"/><label for="donotcache">Don\'t Remember Login</label></div>'
         '<div class="form-element-wrapper"><button class="form-element form-button" type="submit" '
         'name="_eventId_proceed">Login</button></div></form></div></div></div></div></body></html>'
+    )
+
+
+def adfs_error_page(activity_id: str) -> str:
+    """AD FS's error page: the same words whatever went wrong, and the Activity ID for the event log."""
+    return (
+        _PAGE_HEAD.format(title="Sign In")
+        + '<body dir="ltr" class="body"><div id="content"><div id="errorArea"><div id="openingMessage">'
+        'An error occurred</div><div id="errorMessage">An error occurred. Contact your administrator for '
+        f'more information.</div><div id="errorDetails">Activity ID: {html.escape(activity_id)}</div>'
+        "</div></div></body></html>"
     )
 
 

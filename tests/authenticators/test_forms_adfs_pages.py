@@ -41,9 +41,9 @@ def test_forms_login_on_each_adfs_page(lab, idp, password, variant: IdPVariant) 
     action = form["action"]
     assert action.startswith("?") == variant.relative_form_action
     assert all(f"{k}=" in action for k, _ in variant.extra_query)
-    assert len(form.find_all("input", attrs={"name": "UserName"})) == (
-        2 if variant.adfs_page in ("2019", "2022") else 1
-    )
+    assert len(form.find_all("input", attrs={"name": "UserName"})) == 1
+    holder = form.find_parent("body").find("input", id="userNameInputOptionsHolder")
+    assert (holder is not None) == (variant.adfs_page in ("2019", "2022"))
     assert (form.find(id="errorText").name == "label") == (variant.adfs_page == "2012r2")
 
     assertion = _login(lab, UserCredentials("alice@lab.example", password("alice")))
@@ -60,24 +60,30 @@ def test_wrong_password_on_each_adfs_page_is_posted_once(lab, idp, variant: IdPV
     assert idp.stats()["failed_attempts"] == {"alice": 1}
 
 
-def test_posting_the_2019_pages_hidden_user_name_too_fails_as_aspnet_reads_it(lab, idp, password) -> None:
-    """What the switch models: ASP.NET joins a repeated field's values, so 'alice,' is nobody."""
-    idp.variant = IdPVariant(adfs_page="2019")
+@pytest.mark.parametrize("page", ADFS_PAGES)
+def test_a_client_posting_every_input_of_the_page_fails_from_2019_on(lab, idp, password, page: str) -> None:
+    """What the switch models: AD FS 5.0's options form repeats UserName; AD FS refuses a duplicate post
+    parameter with its error page (as saml2aws met it before its fix for issue #283)."""
+    idp.variant = IdPVariant(adfs_page=page)
     session = requests.Session()
-    page = session.get(lab.signon_url, verify=str(lab.ca_file), timeout=10)
-    form = BeautifulSoup(page.text, "html.parser").find("form", id="loginForm")
+    sign_in = session.get(lab.signon_url, verify=str(lab.ca_file), timeout=10)
+    soup = BeautifulSoup(sign_in.text, "html.parser")
     data = []
-    for field in form.find_all("input"):
+    for field in soup.find_all("input"):  # every input of the page, the way a naive scraper collects them
         kind, value = field.get("type"), field.get("value", "")
         if kind == "email":
-            value = "alice@lab.example"  # typed into the visible UserName; the hidden one stays empty
+            value = "alice@lab.example"
         elif kind == "password":
             value = password("alice")
-        if kind != "checkbox":
+        if kind != "checkbox" and field["name"] != "AuthMethod":
             data.append((field["name"], value))
-    assert [n for n, _ in data].count("UserName") == 2
-    answer = session.post(
-        requests.compat.urljoin(page.url, form["action"]), data=data, verify=str(lab.ca_file)
-    )
-    assert "Incorrect user ID or password" in answer.text
-    assert "SAMLResponse" not in answer.text
+    data.append(("AuthMethod", "FormsAuthentication"))
+    action = requests.compat.urljoin(sign_in.url, soup.find("form", id="loginForm")["action"])
+    answer = session.post(action, data=data, verify=str(lab.ca_file), timeout=10)
+    outcomes = [e["outcome"] for e in idp.stats()["events"]]
+    if page in ("2019", "2022"):
+        assert "An error occurred" in answer.text and "SAMLResponse" not in answer.text
+        assert outcomes == ["duplicate_parameter"]
+    else:
+        assert "SAMLResponse" in answer.text
+        assert outcomes == ["success"]

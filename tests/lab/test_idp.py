@@ -124,7 +124,7 @@ def test_browser_gets_the_adfs_forms_page(lab, idp):
     assert form.find("input", id="passwordInput")["type"] == "password"
     assert form.find("input", attrs={"name": "AuthMethod"})["value"] == "FormsAuthentication"
     assert form.find("input", attrs={"name": "Kmsi"})["type"] == "checkbox"
-    assert len(form.find_all("input", attrs={"name": "UserName"})) == 1  # 2016; 2019 repeats it hidden
+    assert len(form.find_all("input", attrs={"name": "UserName"})) == 1
     assert page.find("span", id="submitButton") is not None
     assert page.find("span", id="errorText").get_text() == ""
 
