@@ -11,10 +11,12 @@ Use it from a test folder's conftest: ``from simplesamlphp import simplesamlphp 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -117,18 +119,14 @@ class SimpleSAMLphp:
             stdin=subprocess.DEVNULL,
             stdout=(self.workdir / "php-server.log").open("wb"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: PHP's forked workers stop with it
         )
         _wait_for_port(php_port, self._process)
         return self
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            _stop_group(self._process)
             self._process = None
         if self._front is not None:
             self._front.stop()  # type: ignore[attr-defined]
@@ -275,6 +273,20 @@ def _signing_identity() -> tuple[str, str]:
     return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``php -S`` and the workers it forked (``PHP_CLI_SERVER_WORKERS``): the whole process group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    with contextlib.suppress(ProcessLookupError):  # a worker that outlived its parent
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -304,8 +316,8 @@ def simplesamlphp(lab: object, tmp_path_factory: pytest.TempPathFactory) -> Iter
     idp = SimpleSAMLphp(
         tmp_path_factory.mktemp("simplesamlphp"), pki.server_context(), pki.ca_file, default_users()
     )
-    idp.start()
     try:
+        idp.start()
         lab.sts.register_provider(PROVIDER_ARN, idp.signing_cert_pem)  # type: ignore[attr-defined]
         yield idp
     finally:
