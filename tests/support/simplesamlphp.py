@@ -23,8 +23,14 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import ssl
+
+    from samlbroker.lab.tls_front import TLSFront
 
 SIMPLESAMLPHP_HOME = Path("/usr/share/simplesamlphp")
 INSTALL_COMMAND = "./dev test (it runs: apt-get install simplesamlphp php-cli php-xml php-mbstring)"
@@ -83,8 +89,12 @@ class SimpleSAMLphp:
     """A running SimpleSAMLphp IdP; ``signon_url``, ``ca_file``, ``signing_cert_pem`` and ``users`` are public."""
 
     def __init__(
-        self, workdir: Path, ssl_context: object, ca_file: Path, users: Mapping[str, SimpleSAMLphpUser]
-    ):
+        self,
+        workdir: Path,
+        ssl_context: ssl.SSLContext,
+        ca_file: Path,
+        users: Mapping[str, SimpleSAMLphpUser],
+    ) -> None:
         self.workdir = workdir
         self.ssl_context = ssl_context
         self.ca_file = ca_file
@@ -92,7 +102,7 @@ class SimpleSAMLphp:
         self.signing_cert_pem = ""
         self.base_url = ""
         self._process: subprocess.Popen[bytes] | None = None
-        self._front: object = None
+        self._front: TLSFront | None = None
 
     @property
     def signon_url(self) -> str:
@@ -107,7 +117,7 @@ class SimpleSAMLphp:
         from samlbroker.lab.tls_front import TLSFront
 
         php_port = _free_port()
-        front = TLSFront(self.ssl_context, php_port).start()  # type: ignore[arg-type]
+        front = TLSFront(self.ssl_context, php_port).start()
         self._front = front
         self.base_url = f"https://127.0.0.1:{front.port}/"
         config_dir = self._write_config()
@@ -129,7 +139,7 @@ class SimpleSAMLphp:
             _stop_group(self._process)
             self._process = None
         if self._front is not None:
-            self._front.stop()  # type: ignore[attr-defined]
+            self._front.stop()
             self._front = None
 
     # configuration
