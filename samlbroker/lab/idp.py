@@ -32,7 +32,7 @@ from spnego.exceptions import BadBindingsError
 
 from .digest import DigestAuthority, parse_auth_params
 from .httpd import LabHandler, LabHTTPServer
-from .mfa import SecondFactorDesk, mfa_page
+from .mfa import SecondFactorDesk, render
 from .pages import (
     DISABLED,
     INCORRECT,
@@ -165,7 +165,7 @@ class IdPServer(LabHTTPServer):
         with self._state:
             self.sessions[token] = user.name
         if user.mfa != "none":
-            self.mfa.start(token, user.name, user.mfa)
+            self.mfa.start(token, user)
         return token
 
     def end_session(self, token: str) -> None:
@@ -309,9 +309,7 @@ class IdPHandler(LabHandler):
         user = self.server.session_user(token)
         challenge = self.server.mfa.pending(token) if user is not None else None
         if challenge is not None:
-            self.reply(
-                200, mfa_page(self._form_action(query), challenge, self.server.users.windows_name(user))
-            )
+            self.reply(200, render(self._form_action(query), challenge, self.server.users.windows_name(user)))
         elif user is not None:
             if rp is None:
                 self.reply(200, message_page("Sign In", "You are signed in."))
@@ -331,16 +329,21 @@ class IdPHandler(LabHandler):
         if user is None or challenge is None:
             self.reply(200, self._login_page(action, error="Your sign-in session expired. Sign in again."))
             return
-        outcome = self.server.mfa.answer(token, form, user.mfa_secret, user.push)
+        outcome = self.server.mfa.answer(token, form, user)
         self._record(user.name, challenge.method, f"mfa_{outcome.status}")
+        who = self.server.users.windows_name(user)
         if outcome.status == "done":
             self.reply(302, b"", headers=[("Location", f"{SIGNON_PATH}?{query}")])
-        elif outcome.status == "denied":
+        elif outcome.status == "refused":
+            # The push is over: Silverfort answers with an error page, Azure MFA re-renders its page.
             self.server.end_session(token)
-            self.reply(200, self._login_page(action, error=outcome.message or "Access denied."))
+            words = outcome.message or "Access denied."
+            if challenge.kind == "silverfort":
+                self.reply(200, message_page("Sign In", words))
+            else:
+                self.reply(200, render(action, challenge, who, words))
         else:
-            who = self.server.users.windows_name(user)
-            self.reply(200, mfa_page(action, challenge, who, outcome.message))
+            self.reply(200, render(action, challenge, who, outcome.message))
 
     def _form_action(self, query: str) -> str:
         """Where the sign-in form posts, as the variant's AD FS writes it: its own path (2012 R2: a full URL

@@ -1,22 +1,46 @@
-"""The lab's second factors after the first: TOTP (RFC 6238, pyotp), push approval, an e-mailed code,
-and an adapter no built-in handler knows (to show the product's clear error)."""
+"""The lab's second factors after the first: one-time codes for each code adapter (RFC 6238 TOTP, pyotp,
+standing in for the token or app), RSA SecurID's next-tokencode step, pushes approved on a simulated
+device, an e-mailed code, and an adapter no built-in handler knows (to show the product's clear error).
+
+Pushes are decided without a clock: ``push = approve`` approves after a few polls, ``deny`` at the first
+poll, ``timeout`` never (the client's bound ends it), and ``app`` waits for the test to answer on the
+device with :meth:`SecondFactorDesk.respond` (approve, deny, or let it expire), typing the number shown
+when the user has number matching.
+"""
 
 from __future__ import annotations
 
-import html
 import secrets
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-PUSH_METHOD = "AzureMfaServerAuthentication"
-TOTP_METHOD = "TOTPAuthenticationProvider"
-EMAIL_METHOD = "EmailOtpAdapter"
-UNKNOWN_METHOD = "DuoAdfsAdapter"
-METHODS = {"totp": TOTP_METHOD, "push": PUSH_METHOD, "email": EMAIL_METHOD, "duo": UNKNOWN_METHOD}
+from .mfa_pages import (
+    ADAPTERS,
+    AZURE_DENIED,
+    AZURE_TIMED_OUT,
+    AZURE_WRONG_NUMBER,
+    METHODS,
+    NEXT_TOKENCODE,
+    PUSH_DENIED,
+    PUSH_KINDS,
+    SILVERFORT_DENIED,
+    SILVERFORT_EXPIRED,
+    WRONG_CODE,
+    Adapter,
+    mfa_page,
+)
 
-WRONG_CODE = "The code you entered is not valid. Enter the current code from your authenticator app."
-PUSH_DENIED = "The sign-in request was denied on your device."
-PUSH_WAITING = "We sent a sign-in request to your device. Approve it to continue."
+if TYPE_CHECKING:
+    from .users import LabUser
+
+__all__ = ["METHODS", "PUSH_DENIED", "WRONG_CODE", "Challenge", "Outcome", "SecondFactorDesk", "render"]
+
+_REFUSALS = {  # (denied, expired) in each push adapter's words
+    "push": (PUSH_DENIED, "The sign-in request expired."),
+    "azure-push": (AZURE_DENIED, AZURE_TIMED_OUT),
+    "silverfort": (SILVERFORT_DENIED, SILVERFORT_EXPIRED),
+}
 
 
 @dataclass
@@ -24,16 +48,28 @@ class Challenge:
     """One pending second factor, bound to one first-factor session."""
 
     user: str
-    method: str
+    kind: str
     context: str
     polls: int = 0
     failures: int = 0
     email_code: str | None = None
+    number: str | None = None  # number matching: what the page shows and the app must be given
+    step: str = "code"  # "code", or "next" for SecurID's next-tokencode step
+    passcode_token: str | None = None
+    device: str | None = None  # what the user did on the device: approve, deny, expire, or a wrong number
+
+    @property
+    def adapter(self) -> Adapter:
+        return ADAPTERS[self.kind]
+
+    @property
+    def method(self) -> str:
+        return self.adapter.method
 
 
 @dataclass
 class Outcome:
-    """What the IdP does with a second-factor answer: ``done``, ``again`` (same page), or ``denied``."""
+    """What the IdP does with an answer: ``done``, ``again`` (same page), ``refused`` (error page)."""
 
     status: str
     message: str | None = None
@@ -48,16 +84,21 @@ class SecondFactorDesk:
     outbox: dict[str, list[str]] = field(default_factory=dict)
     challenges: dict[str, Challenge] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, list[str]] = field(default_factory=dict)  # every number shown, by user
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def start(self, session: str, user: str, kind: str) -> Challenge:
+    def start(self, session: str, user: LabUser) -> Challenge:
         """Open a challenge for a session whose first factor passed."""
-        challenge = Challenge(user=user, method=METHODS[kind], context=secrets.token_urlsafe(24))
-        if kind == "email":
+        challenge = Challenge(user=user.name, kind=user.mfa, context=secrets.token_urlsafe(24))
+        if user.mfa == "email":
             challenge.email_code = f"{secrets.randbelow(10**6):06d}"
-            with self._lock:
-                self.outbox.setdefault(user, []).append(challenge.email_code)
+        if user.mfa == "azure-push" and user.number_match:
+            challenge.number = f"{secrets.randbelow(90) + 10}"
         with self._lock:
+            if challenge.email_code:
+                self.outbox.setdefault(user.name, []).append(challenge.email_code)
+            if challenge.number:
+                self.numbers.setdefault(user.name, []).append(challenge.number)
             self.challenges[session] = challenge
         return challenge
 
@@ -65,8 +106,22 @@ class SecondFactorDesk:
         with self._lock:
             return self.challenges.get(session or "")
 
-    def answer(self, session: str, form: dict[str, str], secret: str, push: str) -> Outcome:
-        """Check one posted answer; a done challenge is closed."""
+    def respond(self, user: str, answer: str = "approve", number: str | None = None) -> None:
+        """The user's device answers the pending push: ``approve`` (with the number typed, when the page
+        shows one), ``deny``, or ``expire`` (the request times out at the IdP)."""
+        if answer not in ("approve", "deny", "expire"):
+            raise ValueError("answer must be approve, deny or expire")
+        with self._lock:
+            found = [c for c in self.challenges.values() if c.user == user and c.kind in PUSH_KINDS]
+            if not found:
+                raise LookupError(f"no push is waiting for {user}")
+            for challenge in found:
+                if answer == "approve" and challenge.number is not None and number != challenge.number:
+                    answer = "wrong-number"
+                challenge.device = answer
+
+    def answer(self, session: str, form: dict[str, str], user: LabUser) -> Outcome:
+        """Check one posted answer; a finished challenge is closed."""
         challenge = self.pending(session)
         if (
             challenge is None
@@ -74,45 +129,67 @@ class SecondFactorDesk:
             or form.get("AuthMethod") != challenge.method
         ):
             return Outcome("again", "Your sign-in session expired. Sign in again.")
-        if challenge.method == PUSH_METHOD:
-            return self._poll(session, challenge, push)
-        if challenge.method == TOTP_METHOD:
-            ok = self._totp_ok(challenge.user, secret, form.get("VerificationCode", ""))
-        elif challenge.method == EMAIL_METHOD:
-            ok = secrets.compare_digest(form.get("EmailCode", "").strip(), challenge.email_code or "-")
+        if challenge.kind in PUSH_KINDS:
+            return self._poll(session, challenge, user.push)
+        if challenge.step == "next":
+            return self._next_tokencode(session, challenge, user, form.get("NextCode", ""))
+        adapter = challenge.adapter
+        assert adapter.field is not None
+        code = form.get(adapter.field, "").strip()
+        if challenge.kind == "email":
+            ok = secrets.compare_digest(code, challenge.email_code or "-")
+        elif challenge.kind == "securid":
+            ok = code.startswith(user.pin) and self._totp_ok(user, code[len(user.pin) :])
         else:
-            ok = False
+            ok = challenge.kind != "duo" and self._totp_ok(user, code)
+        if ok and challenge.kind == "securid" and user.next_tokencode:
+            challenge.step, challenge.passcode_token = "next", code[len(user.pin) :]
+            return Outcome("again", None)
         if ok:
             self._close(session)
             return Outcome("done")
+        return self._wrong(challenge, WRONG_CODE)
+
+    def _next_tokencode(self, session: str, challenge: Challenge, user: LabUser, code: str) -> Outcome:
+        code = code.strip()
+        if code != challenge.passcode_token and self._totp_ok(user, code):
+            self._close(session)
+            return Outcome("done")
+        return self._wrong(challenge, WRONG_CODE)
+
+    def _wrong(self, challenge: Challenge, message: str) -> Outcome:
         with self._lock:
             challenge.failures += 1
             self.failed[challenge.user] = self.failed.get(challenge.user, 0) + 1
-        return Outcome("again", WRONG_CODE)
+        return Outcome("again", message)
 
-    def _totp_ok(self, user: str, secret: str, code: str) -> bool:
+    def _totp_ok(self, user: LabUser, code: str) -> bool:
         import pyotp
 
-        code = code.strip()
-        if not code.isdigit() or not pyotp.TOTP(secret).verify(code, valid_window=1):
+        if not code.isdigit() or not pyotp.TOTP(user.mfa_secret).verify(code, valid_window=1):
             return False
         with self._lock:
-            if (user, code) in self.used_codes:  # a code works once (RFC 6238 section 5.2)
+            if (user.name, code) in self.used_codes:  # a code works once (RFC 6238 section 5.2)
                 return False
-            self.used_codes.add((user, code))
+            self.used_codes.add((user.name, code))
         return True
 
-    def _poll(self, session: str, challenge: Challenge, push: str) -> Outcome:
+    def _poll(self, session: str, challenge: Challenge, policy: str) -> Outcome:
+        denied, expired = _REFUSALS[challenge.kind]
         with self._lock:
             challenge.polls += 1
-            polls = challenge.polls
-        if push == "deny":
-            self._close(session)
-            return Outcome("denied", PUSH_DENIED)
-        if push == "approve" and polls >= self.push_polls:
-            self._close(session)
+            polls, device = challenge.polls, challenge.device
+        if policy == "approve" and polls >= self.push_polls:
+            device = "approve"
+        elif policy == "deny":
+            device = "deny"
+        if device is None:
+            return Outcome("again", None)
+        self._close(session)
+        if device == "approve":
             return Outcome("done")
-        return Outcome("again", PUSH_WAITING)
+        words = {"deny": denied, "expire": expired, "wrong-number": AZURE_WRONG_NUMBER}[device]
+        return Outcome("refused", words)
 
     def _close(self, session: str) -> None:
         with self._lock:
@@ -124,31 +201,14 @@ class SecondFactorDesk:
             self.used_codes.clear()
             self.outbox.clear()
             self.failed.clear()
+            self.numbers.clear()
 
 
-def mfa_page(action: str, challenge: Challenge, who: str, message: str | None = None) -> str:
-    """AD FS's additional-authentication page (form ``options``, AuthMethod, Context) for the challenge."""
-    if challenge.method == TOTP_METHOD:
-        body = (
-            '<label for="verificationCodeInput">Enter the code from your authenticator app</label>'
-            '<input id="verificationCodeInput" name="VerificationCode" type="text" autocomplete="off"/>'
-        )
-    elif challenge.method == EMAIL_METHOD:
-        body = (
-            '<label for="emailCodeInput">We e-mailed you a code</label>'
-            '<input id="emailCodeInput" name="EmailCode" type="text" autocomplete="off"/>'
-        )
-    elif challenge.method == PUSH_METHOD:
-        body = '<div id="instructions">' + html.escape(PUSH_WAITING) + "</div>"
-    else:
-        body = '<iframe id="duo_iframe" title="Two-factor authentication" src="about:blank"></iframe>'
-    error = f'<span id="errorText" class="error">{html.escape(message)}</span>' if message else ""
-    return (
-        "<!DOCTYPE html><html><head><title>Sign In</title></head><body>"
-        f'<div id="mfaGreetingDescription">For security reasons, we require additional information to verify '
-        f"your account ({html.escape(who)})</div>{error}"
-        f'<form method="post" id="options" autocomplete="off" novalidate="novalidate" action="{html.escape(action)}">'
-        f'<input id="authMethod" type="hidden" name="AuthMethod" value="{challenge.method}"/>'
-        f'<input id="context" type="hidden" name="Context" value="{challenge.context}"/>'
-        f'{body}<input id="submitButton" type="submit" value="Continue"/></form></body></html>'
-    )
+def render(action: str, challenge: Challenge, who: str, message: str | None = None) -> str:
+    """The page for the challenge's current step, with the IdP's error text when there is one."""
+    if challenge.step == "next":
+        return mfa_page(
+            action, challenge.adapter, challenge.context, who, error=message, field="NextCode",
+            label=NEXT_TOKENCODE,
+        )  # fmt: skip
+    return mfa_page(action, challenge.adapter, challenge.context, who, error=message, number=challenge.number)

@@ -31,6 +31,9 @@ class LabUser:
     mfa: str = "none"
     mfa_secret: str = field(default="", repr=False)
     push: str = "approve"
+    number_match: bool = False
+    pin: str = field(default="", repr=False)
+    next_tokencode: bool = False
     session_duration: int | None = None
 
     def role_tuples(self, partition: str | None = None) -> list[tuple[str, str]]:
@@ -122,14 +125,24 @@ def _flag(value: str, key: str, section: str) -> bool:
     raise ValueError(f"[{section}] {key} must be yes or no, not {value!r}")
 
 
-MFA_KINDS = ("none", "totp", "push", "email", "duo")
+PUSH_POLICIES = ("approve", "deny", "timeout", "app")
 
 
 def _mfa(value: str, section: str) -> str:
+    from .mfa_pages import ADAPTERS
+
+    kinds = ("none", *ADAPTERS)
     kind = value.strip().lower()
-    if kind not in MFA_KINDS:
-        raise ValueError(f"[{section}] mfa must be one of {', '.join(MFA_KINDS)}, not {kind!r}")
+    if kind not in kinds:
+        raise ValueError(f"[{section}] mfa must be one of {', '.join(kinds)}, not {kind!r}")
     return kind
+
+
+def _push(value: str, section: str) -> str:
+    policy = value.strip().lower()
+    if policy not in PUSH_POLICIES:
+        raise ValueError(f"[{section}] push must be one of {', '.join(PUSH_POLICIES)}, not {policy!r}")
+    return policy
 
 
 def _roles(text: str, provider: str, section: str) -> tuple[RolePair, ...]:
@@ -165,7 +178,10 @@ def parse_users(text: str, source: str = "<lab users>") -> LabUsers:
             disabled=_flag(entry.get("disabled", "no"), "disabled", section),
             mfa=_mfa(entry.get("mfa", "none"), section),
             mfa_secret=entry.get("totp_secret", "").strip(),
-            push=entry.get("push", "approve").strip().lower(),
+            push=_push(entry.get("push", "approve"), section),
+            number_match=_flag(entry.get("number_match", "no"), "number_match", section),
+            pin=entry.get("pin", "").strip(),
+            next_tokencode=_flag(entry.get("next_tokencode", "no"), "next_tokencode", section),
             session_duration=int(duration) if duration else None,
         )
         users[name.lower()] = user

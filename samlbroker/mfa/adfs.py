@@ -1,4 +1,13 @@
-"""Built-in AD FS second-factor handlers: a code form (OTP, SecurID, VIP) and a push-approval poll."""
+"""Built-in AD FS second-factor handlers: a code form and a push-approval poll.
+
+Code inputs, by adapter: ``VerificationCode`` (Azure MFA, TOTP adapters), ``Passcode`` and ``NextCode``
+(RSA SecurID: the passcode, then the next tokencode when the server asks for it), ``SecurityCode`` and
+``security_code`` (Symantec VIP), ``SAFENET_PASSWORD`` (SafeNet), ``OathCode`` and
+``ChallengeQuestionAnswer`` (generic OATH adapters, and custom adapters built on Microsoft's sample).
+Pushes: Azure MFA (``AzureMfaAuthentication``, built into AD FS 2016 and later, with number matching),
+Azure MFA Server and Silverfort, whose pages wait for an approval on a device and are re-posted with
+their ``AuthMethod`` and ``Context`` until the IdP answers.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +18,32 @@ from .base import MFAHandler, MFAPage
 if TYPE_CHECKING:
     import requests
 
-# Inputs a code form puts its one-time code in, by adapter (AD FS TOTP adapters, RSA SecurID, Symantec VIP).
-CODE_FIELDS = ("VerificationCode", "Passcode", "SecurityCode", "security_code", "OTP", "otp", "Code", "code")
-# Adapters whose page only waits for the user's approval on a device, answered by re-posting the form.
-PUSH_METHODS = ("AzureMfaServerAuthentication", "AzureMfaPushAuthentication", "LabPushAuthentication")
+# The one-time-code inputs AD FS adapters put on their pages, most specific first.
+CODE_FIELDS = (
+    "VerificationCode",
+    "NextCode",
+    "Passcode",
+    "SecurityCode",
+    "security_code",
+    "SAFENET_PASSWORD",
+    "OathCode",
+    "ChallengeQuestionAnswer",
+    "OTP",
+    "otp",
+    "Code",
+    "code",
+)
+# Adapters whose page, without a code input, waits for the user's approval on a device.
+PUSH_METHODS = ("AzureMfaAuthentication", "AzureMfaServerAuthentication", "SilverfortAdfs")
 
 
 def code_field(page: MFAPage) -> str | None:
-    """The name of the page's one-time-code input, if it has exactly one known one."""
-    found = [name for name in CODE_FIELDS if page.form.has_field(name)]
-    return found[0] if len(found) == 1 else None
+    """The name of the page's one-time-code input: the first known one it has, if any."""
+    return next((name for name in CODE_FIELDS if page.form.has_field(name)), None)
 
 
 class AdfsCodeHandler(MFAHandler):
-    """AD FS additional authentication with a one-time code (authenticator app, SecurID passcode, VIP)."""
+    """AD FS additional authentication with a one-time code (Azure MFA, SecurID, VIP, SafeNet, OATH)."""
 
     name = "adfs-code"
     kind = "code"
@@ -37,7 +58,8 @@ class AdfsCodeHandler(MFAHandler):
 
 
 class AdfsPushHandler(MFAHandler):
-    """AD FS push approval (Azure MFA Server style): the form is re-posted until the IdP has the approval."""
+    """AD FS push approval (Azure MFA, Azure MFA Server, Silverfort): the form, AuthMethod and Context with
+    it, is re-posted until the IdP has the approval."""
 
     name = "adfs-push"
     kind = "push"

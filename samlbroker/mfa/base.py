@@ -33,12 +33,16 @@ MFAPromptHook = Callable[[MFAPrompt], "str | None"]
 
 @dataclass(frozen=True)
 class MFAPage:
-    """An additional-authentication page: its form, AuthMethod, Context and the IdP's words."""
+    """An additional-authentication page: its form, AuthMethod, Context and the IdP's words.
+
+    ``number`` is the number a push with number matching shows, for the user to type in the app.
+    """
 
     url: str
     form: HtmlForm
     auth_method: str
     message: str | None = None
+    number: str | None = None
 
     @property
     def context(self) -> str | None:

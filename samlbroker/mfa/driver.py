@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 from ..errors import MFAFailedError
 from .base import MFAHandler, MFAPage, MFAPrompt
-from .pages import read_mfa_page
+from .pages import push_refusal, read_mfa_page
 
 if TYPE_CHECKING:
     import requests
 
 MFA = "samlbroker.mfa"
-MAX_CODE_ATTEMPTS = 3
+MAX_CODE_ATTEMPTS = 3  # asks for one step's code, a wrong one handed back each time
+MAX_STEPS = 4  # second-factor steps in one login (SecurID: passcode, then the next tokencode)
 
 
 def builtin_handlers() -> list[MFAHandler]:
@@ -55,14 +56,20 @@ class SecondFactor:
 
     def complete(self, session: requests.Session, response: requests.Response) -> requests.Response:
         """Answer second-factor pages in ``response`` until the IdP sends something else; return that."""
-        attempts: dict[str, int] = {}
+        attempts: dict[tuple[str, frozenset[str]], int] = {}
         page = read_mfa_page(response)
         while page is not None:
             handler = self._handler_for(page)
+            step = (page.auth_method, page.form.field_names)  # a new input is a new step, not a retry
+            attempt = attempts[step] = attempts.get(step, 0) + 1
+            if len(attempts) > MAX_STEPS:
+                raise MFAFailedError(
+                    f"the IdP asked for more than {MAX_STEPS} second-factor steps; log in again later",
+                    idp_message=page.message,
+                )
             if handler.kind == "push":
                 response = self._wait_for_push(session, handler, page)
             else:
-                attempt = attempts[page.auth_method] = attempts.get(page.auth_method, 0) + 1
                 if attempt > MAX_CODE_ATTEMPTS:
                     raise MFAFailedError(
                         f"the second factor ({page.auth_method}) was refused {MAX_CODE_ATTEMPTS} times; "
@@ -101,15 +108,24 @@ class SecondFactor:
     def _wait_for_push(
         self, session: requests.Session, handler: MFAHandler, page: MFAPage
     ) -> requests.Response:
-        if self.prompt is not None:
-            self.prompt(MFAPrompt("push", page.auth_method, page.message, 1))
+        """Re-post the push page until the IdP answers otherwise; a refusal in its words ends the login."""
         deadline = self.clock() + self.push_timeout
+        announced, number = False, None
         while True:
+            if not announced or (page.number and page.number != number):  # again only for a new number
+                if self.prompt is not None:
+                    self.prompt(MFAPrompt("push", page.auth_method, push_message(page), 1))
+                announced, number = True, page.number
             response = handler.answer(session, page, None)
             self.requests += 1
             again = read_mfa_page(response)
-            if again is None or again.auth_method != page.auth_method:
-                return response
+            refused = push_refusal(response, again)
+            if refused:
+                raise MFAFailedError(
+                    f"the second factor ({page.auth_method}) was not approved: {refused}", idp_message=refused
+                )
+            if again is None or again.auth_method != page.auth_method or not handler.recognizes(again):
+                return response  # the SAMLResponse, or a next step (e.g. a code input) for the main loop
             if self.clock() + self.poll_interval > deadline:
                 raise MFAFailedError(
                     f"no approval of the {page.auth_method} request within {self.push_timeout:.0f} s",
@@ -117,3 +133,11 @@ class SecondFactor:
                 )
             self.sleep(self.poll_interval)
             page = again
+
+
+def push_message(page: MFAPage) -> str | None:
+    """The words a push is announced with: the number to type in the app first, when the page shows one."""
+    if not page.number:
+        return page.message
+    number = f"Enter {page.number} in your authenticator app to approve the sign-in."
+    return f"{number} {page.message}" if page.message else number

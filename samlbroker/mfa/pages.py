@@ -1,7 +1,9 @@
-"""Reading an IdP answer as a second-factor page (AD FS's additional-authentication form)."""
+"""Reading an IdP answer as a second-factor page (AD FS's additional-authentication form), and reading
+the refusal in an answer to a push poll."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ..authenticators.html import HtmlForm, find_form
@@ -9,8 +11,18 @@ from .base import MFAPage
 
 if TYPE_CHECKING:
     import requests
+    from bs4 import BeautifulSoup
 
-_MESSAGE_IDS = ("errorText", "error", "instructions", "mfaGreetingDescription", "message")
+_ERROR_IDS = ("errorText", "errorMessage", "error")
+_MESSAGE_IDS = (*_ERROR_IDS, "instructions", "mfaGreetingDescription", "message")
+_NUMBER_ID = "validEntropyNumber"  # Azure MFA's number matching: the number to type in the app
+# How IdPs say a push is over without an approval (Azure MFA, Azure MFA Server, Silverfort, RSA).
+_REFUSED = re.compile(
+    r"declin|denied|\bdeny|rejected|expired|timed?[ -]?out|not authori[sz]ed"
+    r"|did(?: not|n't) (?:receive|get) a response",
+    re.IGNORECASE,
+)
+_LIMIT = 300
 
 
 def _is_additional_auth_form(form: HtmlForm) -> bool:
@@ -30,20 +42,54 @@ def read_mfa_page(response: requests.Response) -> MFAPage | None:
     form = find_form(text, response.url, _is_additional_auth_form)
     if form is None:
         return None
+    soup = _soup(text)
     return MFAPage(
-        url=response.url, form=form, auth_method=form.fields.get("AuthMethod", ""), message=_message(text)
+        url=response.url,
+        form=form,
+        auth_method=form.fields.get("AuthMethod", ""),
+        message=_message(soup),
+        number=_words(soup, _NUMBER_ID),
     )
 
 
-def _message(html: str) -> str | None:
-    """The IdP's own words on the page: its error text first, else its instructions."""
+def push_refusal(response: requests.Response, page: MFAPage | None) -> str | None:
+    """The IdP's words when its answer to a push poll says the request was declined, expired or timed out.
+
+    On a second-factor page only its error text counts (the waiting words stay on it); any other page
+    without a SAMLResponse is read whole, as some adapters answer with a bare error page.
+    """
+    text = response.text
+    if "SAMLResponse" in text:
+        return None
+    soup = _soup(text)
+    words = next((w for w in (_words(soup, i) for i in _ERROR_IDS) if w), None)
+    if words is None and page is None:
+        body = soup.body or soup
+        words = " ".join(body.get_text(" ").split())[:_LIMIT] or None
+    return words if words and _REFUSED.search(words) else None
+
+
+def _soup(html: str) -> BeautifulSoup:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(html, "html.parser")
+    return BeautifulSoup(html, "html.parser")
+
+
+def _words(soup: BeautifulSoup, element_id: str) -> str | None:
+    element = soup.find(id=element_id)
+    if element is None:
+        return None
+    return " ".join(element.get_text(" ").split())[:_LIMIT] or None
+
+
+def _message(soup: BeautifulSoup) -> str | None:
+    """The IdP's own words on the page: its error text first, else its instructions, else the form's text."""
     for element_id in _MESSAGE_IDS:
-        element = soup.find(id=element_id)
-        if element is not None:
-            words = " ".join(element.get_text(" ").split())
-            if words:
-                return words[:300]
+        words = _words(soup, element_id)
+        if words:
+            return words
+    context = soup.find("input", attrs={"name": "Context"})
+    form = context.find_parent("form") if context is not None else None
+    if form is not None:
+        return " ".join(form.get_text(" ").split())[:_LIMIT] or None
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,18 @@ def test_terminal_push_is_announced_and_a_spinner_waits_for_the_approval(lab, cl
         term.read_until(b"waiting for your approval...")
         term.read_until(b"logged in as arn:aws:iam::111122223333:role/ReadOnly")
         assert term.process.wait(timeout=30) == 0
+
+
+def test_terminal_shows_the_number_to_type_in_the_authenticator_app(lab, idp, cli_env, password) -> None:
+    command = [sys.executable, "-m", "samlbroker", "login", "--endpoint-url", lab.signon_url, "--auth-type",
+               "forms", "--ca-bundle", str(lab.ca_file), "--user", "LAB\\nick", "--save-as", "nick"]  # fmt: skip
+    with on_terminal(command, cli_env) as term:
+        term.read_until(b"Password for LAB\\nick: ")
+        term.type(password("nick").encode() + b"\n")
+        term.read_until(b"in your authenticator app to approve the sign-in.")
+        shown = re.search(rb"Enter (\d+) in your authenticator app", bytes(term.seen))
+        assert shown is not None
+        idp.mfa.respond("nick", "approve", number=shown.group(1).decode())  # the user types it in the app
+        term.read_until(b"logged in as arn:aws:iam::111122223333:role/ReadOnly")
+        assert term.process.wait(timeout=30) == 0
+    assert shown.group(1).decode() == idp.mfa.numbers["nick"][-1]

@@ -6,30 +6,15 @@ import datetime as dt
 
 import pyotp
 import pytest
+from mfa_prompts import PollClock, Prompt
 
 from samlbroker import SAMLAuthenticationController, UserCredentials
-from samlbroker.errors import AuthenticationFailedError
+from samlbroker.errors import AuthenticationFailedError, MFAFailedError
 from samlbroker.lab.mfa import PUSH_DENIED, WRONG_CODE
-from samlbroker.mfa import MFAPrompt
-
-FAST_PUSH = {"poll_interval": 0.05, "push_timeout": 1.0}
-
-
-class Prompt:
-    """A prompt hook that records what it was asked and answers from a script."""
-
-    def __init__(self, *answers: str | None) -> None:
-        self.answers = list(answers)
-        self.asked: list[MFAPrompt] = []
-
-    def __call__(self, question: MFAPrompt) -> str | None:
-        self.asked.append(question)
-        if question.kind == "push":
-            return None
-        return self.answers.pop(0) if self.answers else None
 
 
 def _login(lab, name: str, password, prompt, auth: str = "forms", **options):
+    options = {**PollClock().options(), **options}
     controller = SAMLAuthenticationController(verify=str(lab.ca_file), mfa_prompt=prompt, mfa_options=options)
     return controller.get_saml_assertion(
         lab.signon_url, UserCredentials(f"LAB\\{name}", password(name)), auth
@@ -80,25 +65,27 @@ def test_no_prompt_hook_says_a_terminal_is_needed(lab, idp, password) -> None:
         _login(lab, "frank", password, None)
 
 
-def test_push_approved_after_polls(lab, idp, password) -> None:
+def test_push_approved_after_polls_is_announced_once(lab, idp, password) -> None:
     prompt = Prompt()
-    assert _login(lab, "grace", password, prompt, **FAST_PUSH).roles
+    assert _login(lab, "grace", password, prompt).roles
     assert [(q.kind, q.method) for q in prompt.asked] == [("push", "AzureMfaServerAuthentication")]
+    polls = [e["outcome"] for e in idp.events if e["user"] == "grace" and e["outcome"].startswith("mfa_")]
+    assert polls == ["mfa_again", "mfa_done"]
 
 
 def test_push_behind_ntlm(lab, idp, password) -> None:
-    assert _login(lab, "grace", password, Prompt(), "ntlm", **FAST_PUSH).roles
+    assert _login(lab, "grace", password, Prompt(), "ntlm").roles
 
 
-def test_push_denied_carries_the_idps_words(lab, idp, password) -> None:
-    with pytest.raises(AuthenticationFailedError, match="denied") as failure:
-        _login(lab, "heidi", password, Prompt(), **FAST_PUSH)
+def test_push_denied_is_an_mfa_failure_with_the_idps_words(lab, idp, password) -> None:
+    with pytest.raises(MFAFailedError, match="denied") as failure:
+        _login(lab, "heidi", password, Prompt())
     assert failure.value.idp_message == PUSH_DENIED
 
 
 def test_push_never_answered_times_out(lab, idp, password) -> None:
-    with pytest.raises(AuthenticationFailedError, match=r"no approval .* within 1 s"):
-        _login(lab, "ivan", password, Prompt(), **FAST_PUSH)
+    with pytest.raises(MFAFailedError, match=r"no approval .* within 60 s"):
+        _login(lab, "ivan", password, Prompt())
 
 
 def test_unknown_second_factor_page_names_its_auth_method(lab, idp, password) -> None:
