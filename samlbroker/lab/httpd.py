@@ -1,4 +1,4 @@
-"""A small threaded HTTP/1.1 server for the lab: keep-alive, Content-Length on every reply, TLS, counters."""
+"""A small threaded HTTP/1.1 server for the lab: keep-alive, a framed body on every reply, TLS, counters."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ class LabHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # Bodies sent with ``Transfer-Encoding: chunked`` instead of ``Content-Length`` (a subclass may make it
+    # a property, as the IdP does from its variant).
+    chunked = False
 
     def __init__(
         self,
@@ -102,14 +105,34 @@ class LabHandler(BaseHTTPRequestHandler):
         content_type: str = "text/html; charset=utf-8",
         headers: list[tuple[str, str]] | None = None,
     ) -> None:
-        """Send a complete response; Content-Length always set so the connection stays usable."""
+        """Send a complete response, its body framed (Content-Length, or chunked) so the connection stays usable."""
         data = body.encode() if isinstance(body, str) else body
+        chunked = self.server.chunked and status not in (204, 304)
         self.send_response(status)
         for name, value in headers or []:
             self.send_header(name, value)
         if data or status not in (204, 304):
             self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if chunked:
+            self.wfile.write(_chunks(data))
+        else:
             self.wfile.write(data)
+
+
+CHUNK_SIZE = 1024
+
+
+def _chunks(data: bytes) -> bytes:
+    """``data`` in chunked transfer coding (RFC 9112 section 7.1), in pieces of CHUNK_SIZE, then the last chunk."""
+    pieces = [
+        b"%x\r\n%s\r\n" % (len(data[i : i + CHUNK_SIZE]), data[i : i + CHUNK_SIZE])
+        for i in range(0, len(data), CHUNK_SIZE)
+    ]
+    return b"".join(pieces) + b"0\r\n\r\n"

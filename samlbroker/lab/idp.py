@@ -18,6 +18,7 @@ import itertools
 import json
 import secrets
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -136,6 +137,11 @@ class IdPServer(LabHTTPServer):
         self._ids = itertools.count(1)
         self._state = threading.Lock()
 
+    @property
+    def chunked(self) -> bool:  # type: ignore[override]
+        """Bodies in chunked transfer coding, as the variant says (read by LabHandler.reply)."""
+        return self.variant.chunked
+
     def next_connection_id(self) -> int:
         with self._state:
             return next(self._ids)
@@ -243,6 +249,8 @@ class IdPHandler(LabHandler):
 
     def _dispatch(self) -> None:
         body = self.read_body()
+        if self.server.variant.delay:
+            time.sleep(self.server.variant.delay)  # a slow IdP: every answer waits
         url = urlsplit(self.path)
         path = url.path.rstrip("/").lower()
         try:
@@ -315,7 +323,9 @@ class IdPHandler(LabHandler):
                 self.reply(200, message_page("Sign In", "You are signed in."))
             else:
                 self.reply(200, auto_post_page(self.server.saml_response(user, rp), action=rp.post_action))
-        elif wia_supported(self.headers.get("User-Agent", ""), self.server.wia_user_agents):
+        elif not self.server.variant.wia_as_forms and wia_supported(
+            self.headers.get("User-Agent", ""), self.server.wia_user_agents
+        ):
             self.reply(302, b"", headers=[("Location", f"{self.server.wia_base}{WIA_PATH}?{query}")])
         else:
             self.reply(200, self._login_page(self._form_action(query)))
@@ -397,10 +407,22 @@ class IdPHandler(LabHandler):
 
     # Windows-integrated endpoint
 
-    def _challenge(self, stale: bool = False) -> None:
-        headers = [("WWW-Authenticate", "Negotiate"), ("WWW-Authenticate", "NTLM")]
+    def _challenge(self, stale: bool = False, anonymous: bool = False) -> None:
+        """401 with the offers the variant makes; ``anonymous``: the answer to a request without credentials."""
+        variant = self.server.variant
+        offers = []
+        if {"negotiate", "kerberos"} & set(variant.wia_schemes):
+            offers.append("Negotiate")
+        if "ntlm" in variant.wia_schemes:
+            offers.append("NTLM")
         if self.server.digest_enabled:
-            headers.append(("WWW-Authenticate", self.server.digest.challenge(stale)))
+            offers.append(self.server.digest.challenge(stale))
+        if variant.offers == "one-header":
+            headers = [("WWW-Authenticate", ", ".join(offers))]
+        else:
+            headers = [("WWW-Authenticate", offer) for offer in offers]
+        if anonymous and variant.close_after_challenge:
+            headers.append(("Connection", "close"))  # as some IIS set-ups and load balancers do
         self.reply(401, UNAUTHORIZED_PAGE, headers=headers)
 
     def _aws_signin(self, body: bytes) -> None:
@@ -414,12 +436,14 @@ class IdPHandler(LabHandler):
     def _wia(self, query: str) -> None:
         scheme, _, data = self.headers.get("Authorization", "").strip().partition(" ")
         scheme = scheme.lower()
-        if scheme in ("ntlm", "negotiate"):
+        accepted = set(self.server.variant.wia_schemes)
+        takes_negotiate = bool(accepted & {"negotiate", "kerberos"})
+        if (scheme == "ntlm" and "ntlm" in accepted) or (scheme == "negotiate" and takes_negotiate):
             self._gss_step(scheme, data.strip(), query)
         elif scheme == "digest" and self.server.digest_enabled:
             self._digest(data, query)
         else:
-            self._challenge()
+            self._challenge(anonymous=not scheme)
 
     def _bindings(self, info: NtlmMessageInfo | None, token: bytes) -> GssChannelBindings | None:
         """The bindings to check this token against: an NTLM AUTHENTICATE's, or a Kerberos AP-REQ's."""
@@ -447,6 +471,12 @@ class IdPHandler(LabHandler):
             self._challenge()
             return
         info = ntlm_message_info(token)
+        if scheme == "negotiate" and info is not None and "negotiate" not in self.server.variant.wia_schemes:
+            # Kerberos-only SPNEGO (IIS with the Negotiate:Kerberos provider): NTLM inside is never looked at.
+            self._context = None
+            self._record(info.login, label, "ntlm_refused", mechanism="ntlm")
+            self._challenge()
+            return
         if self._context is None or self._context_scheme != scheme or _initial_token(scheme, token, info):
             self._context = spnego.server(hostname=self.server.hostname, service="HTTP", protocol=scheme)
             self._context_scheme = scheme

@@ -24,7 +24,8 @@ class IdPVariant:
     - ``offers``: ``WWW-Authenticate`` offers in ``"several-headers"`` or ``"one-header"`` (comma-joined).
     - ``wia_schemes``: what ``/adfs/ls/wia`` offers and accepts: ``"negotiate"`` (SPNEGO: Kerberos or
       NTLM inside), ``"ntlm"`` (raw NTLM), ``"kerberos"`` (SPNEGO that accepts only Kerberos inside).
-    - ``close_after_challenge``: close the connection after the first 401 (``Connection: close``).
+    - ``close_after_challenge``: close the connection after the first 401, the one that answers a request
+      without credentials (``Connection: close``); the handshake then runs on a new connection.
     - ``chunked``: send bodies with ``Transfer-Encoding: chunked`` instead of ``Content-Length``.
     - ``adfs_page``: the forms sign-in page as AD FS ``2012r2``, ``2016``, ``2019`` or ``2022`` serves it.
     - ``relative_form_action``: the sign-in form's action is relative (``?client-request-id=...``).
