@@ -65,7 +65,9 @@ class SAMLAuthenticationController:
                 response = authenticator.authenticate(session, endpoint, credentials)
                 response = SecondFactor(self.mfa_prompt, **self.mfa_options).complete(session, response)
             except requests.RequestException as exc:
-                raise IdPUnreachableError(describe_request_error(exc, endpoint)) from None
+                raise IdPUnreachableError(
+                    describe_request_error(exc, endpoint, timeout=self.timeout)
+                ) from None
         self.last_mechanism = getattr(authenticator, "mechanism", None) or authenticator.name
         _check_status(response)
         return parser.parse(response.text)

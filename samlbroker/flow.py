@@ -40,12 +40,14 @@ def controller_for(
 
     authenticator = None
     if endpoint.auth_type in ("kerberos", "negotiate") and (
-        endpoint.kerberos_canonicalize or endpoint.kerberos_delegate
+        endpoint.kerberos_canonicalize or endpoint.kerberos_delegate or not endpoint.kerberos_mutual
     ):
         from .plugins import AUTHENTICATORS, load
 
         authenticator = load(AUTHENTICATORS, endpoint.auth_type)(
-            canonicalize_hostname=endpoint.kerberos_canonicalize, delegate=endpoint.kerberos_delegate
+            canonicalize_hostname=endpoint.kerberos_canonicalize,
+            delegate=endpoint.kerberos_delegate,
+            mutual=endpoint.kerberos_mutual,
         )
     return SAMLAuthenticationController(
         authenticator=authenticator,

@@ -58,8 +58,8 @@ class BrokerSession(requests.Session):
         return response
 
 
-def describe_request_error(exc: requests.RequestException, url: str) -> str:
-    """A one-line, secret-free reason for a failed request."""
+def describe_request_error(exc: requests.RequestException, url: str, timeout: float | None = None) -> str:
+    """A one-line, secret-free reason for a failed request; ``timeout`` (seconds) is named when it ran out."""
     host = urlsplit(url).netloc or url
     if isinstance(exc, requests.exceptions.SSLError):
         return (
@@ -69,6 +69,8 @@ def describe_request_error(exc: requests.RequestException, url: str) -> str:
     if isinstance(exc, requests.exceptions.ProxyError):
         return f"the proxy refused the connection to {host}: {_innermost(exc)}"
     if isinstance(exc, requests.exceptions.Timeout):
+        if timeout is not None:
+            return f"{host} did not answer within {timeout:g} s (the request timeout)"
         return f"{host} did not answer in time"
     if isinstance(exc, requests.exceptions.ConnectionError):
         return f"cannot connect to {host}: {_innermost(exc)}"

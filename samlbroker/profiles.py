@@ -52,6 +52,7 @@ class Endpoint:
         False  # follow DNS aliases when forming the SPN (off: tickets stay on the host)
     )
     kerberos_delegate: bool = False  # let the IdP act on the user's behalf (off unless asked for)
+    kerberos_mutual: bool = True  # Kerberos needs the IdP's final token (off: a proxy that drops it)
 
     @property
     def verify(self) -> bool | str:
@@ -153,6 +154,7 @@ def _endpoint_from(parser: configparser.ConfigParser, name: str, path: Path) -> 
         account_names=values.get("account_names") or None,
         kerberos_canonicalize=_flag(values.get("kerberos_canonicalize"), "kerberos_canonicalize", path),
         kerberos_delegate=_flag(values.get("kerberos_delegate"), "kerberos_delegate", path),
+        kerberos_mutual=_flag(values.get("kerberos_mutual") or "yes", "kerberos_mutual", path),
     )
 
 

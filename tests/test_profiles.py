@@ -85,3 +85,22 @@ def test_kerberos_options_on_the_endpoint_reach_the_authenticator(tmp_path: Path
     assert controller_for(plain).authenticator is None
     with pytest.raises(ConfigError, match=r"kerberos_delegate = 'maybe'.*yes or no"):
         load_endpoint("bad", path)
+
+
+def test_kerberos_mutual_is_required_unless_the_endpoint_says_no(tmp_path: Path) -> None:
+    from samlbroker.flow import controller_for
+
+    path = tmp_path / "config"
+    path.write_text(
+        "[saml-endpoint relaxed]\nurl = https://adfs.corp.example.com/adfs/ls/\nkerberos_mutual = no\n\n"
+        "[saml-endpoint strict]\nurl = https://adfs.corp.example.com/adfs/ls/\nauth_type = negotiate\n\n"
+        "[saml-endpoint bad]\nurl = https://adfs.corp.example.com/adfs/ls/\nkerberos_mutual = sometimes\n"
+    )
+    relaxed = load_endpoint("relaxed", path)
+    assert relaxed.kerberos_mutual is False
+    authenticator = controller_for(relaxed).authenticator
+    assert (authenticator.name, authenticator.mutual) == ("kerberos", False)
+    assert load_endpoint("strict", path).kerberos_mutual is True
+    assert controller_for(load_endpoint("strict", path)).authenticator is None  # the default: required
+    with pytest.raises(ConfigError, match=r"kerberos_mutual = 'sometimes'.*yes or no"):
+        load_endpoint("bad", path)

@@ -39,7 +39,12 @@ class SpnegoAuth(AuthBase):
     ``username``/``password``. The SPN is ``service/<host of the 401's URL>`` unless ``hostname``
     is given. ``canonicalize``: False keeps the Kerberos library from rewriting that host through
     DNS, True lets it, None leaves the krb5 configuration alone. ``mechanism`` is what was
-    negotiated (``ntlm``/``kerberos``); ``tokens_sent`` and ``spn`` are there for diagnostics.
+    negotiated (``ntlm``/``kerberos``); ``tokens_sent``, ``offered`` and ``spn`` are there for diagnostics.
+
+    Mutual authentication is always asked of Kerberos, and the acceptor's last token is verified whenever
+    it comes. ``mutual`` says whether it must come: with Kerberos (True) an answer without it fails;
+    NTLM has no mutual authentication, so for NTLM inside SPNEGO a non-401 answer completes the
+    sign-in, with or without that token (RFC 4559 makes it optional; proxies drop it).
     """
 
     def __init__(
@@ -90,9 +95,7 @@ class SpnegoAuth(AuthBase):
 
         import spnego
 
-        flags = spnego.ContextReq.default
-        if not self.mutual:
-            flags &= ~spnego.ContextReq.mutual_auth
+        flags = spnego.ContextReq.default  # mutual_auth included: a final token that comes is checked
         if self.delegate:
             flags |= spnego.ContextReq.delegate
         hostname = self.hostname or urlsplit(response.url).hostname or "unspecified"
@@ -138,15 +141,37 @@ class SpnegoAuth(AuthBase):
         if response.status_code != 401:
             if in_token and not context.complete:
                 context.step(in_token)  # the acceptor's last token: checks mutual authentication
-            if self.mutual and not context.complete:
-                from ..errors import AuthenticationFailedError
-
-                raise AuthenticationFailedError(
-                    f"the IdP did not prove its identity as {self.spn} (mutual authentication failed)"
-                )
+            if not context.complete:
+                self._accept_without_final_token()
         log.info("negotiated mechanism: %s", self.mechanism)
         response.history = history + response.history
         return response
+
+    def _accept_without_final_token(self) -> None:
+        """The IdP let the user in without its last token: fine for NTLM; for Kerberos only if not required."""
+        if self.mechanism == "ntlm":
+            log.info("no final Negotiate token from the IdP: none needed for NTLM (no mutual authentication)")
+            return
+        if not self.mutual:
+            log.info("no final Negotiate token from the IdP: accepted (mutual authentication not required)")
+            return
+        from ..errors import AuthenticationFailedError
+
+        raise AuthenticationFailedError(
+            f"the IdP did not prove its identity as {self.spn} (mutual authentication failed: its answer "
+            "carried no final Negotiate token); if a proxy or load balancer drops it, set "
+            "kerberos_mutual = no on the endpoint"
+        )
+
+
+def offered_schemes(header: str) -> list[str]:
+    """The scheme names in a ``WWW-Authenticate`` value, in order (``Digest realm=.., nonce=..`` counts once)."""
+    schemes = []
+    for item in header.split(","):
+        word = item.strip().split(" ", 1)[0]
+        if word and "=" not in word and '"' not in word and word not in schemes:
+            schemes.append(word)
+    return schemes
 
 
 def _mechanism(context: Any, protocol: str) -> str:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("samlbroker.auth")
 
 WIA_USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Trident/7.0; rv:11.0) like Gecko"
+WIA_AGENT_MARK = "Trident/7.0"  # the part of WIA_USER_AGENT that the default WIASupportedUserAgents lists
 
 
 class WindowsIntegratedAuthenticator(Authenticator):
@@ -52,6 +53,12 @@ class WindowsIntegratedAuthenticator(Authenticator):
         self.mechanism = getattr(auth, "mechanism", None) or self.name
         if response.status_code == 401:
             raise AuthenticationFailedError(self._refusal(credentials, auth, response))
+        if not _was_challenged(response) and _is_sign_in_page(response):
+            raise AuthenticationFailedError(
+                f"the IdP showed its forms sign-in page to a Windows-integrated sign-in at "
+                f"{_short(response.url)} (its WIASupportedUserAgents does not match this client): use "
+                f"auth_type = forms, or have the AD FS admin add {WIA_AGENT_MARK} to WIASupportedUserAgents"
+            )
         return response
 
     def _release(self, auth: AuthBase) -> None:
@@ -70,6 +77,30 @@ class WindowsIntegratedAuthenticator(Authenticator):
         return f"{self.scheme} sign-in for {credentials.username} failed: {reason}"
 
 
+def _was_challenged(response: requests.Response) -> bool:
+    """True when any answer on the way here was a 401 (auth handlers keep theirs in ``history``)."""
+    pending = [response]
+    while pending:
+        current = pending.pop()
+        if current.status_code == 401:
+            return True
+        pending.extend(current.history)
+    return False
+
+
+def _is_sign_in_page(response: requests.Response) -> bool:
+    """A page with a password input and no SAMLResponse: a forms sign-in page."""
+    if "text/html" not in response.headers.get("Content-Type", "text/html"):
+        return False
+    text = response.text
+    if "password" not in text.lower() or "SAMLResponse" in text:
+        return False
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "html.parser")
+    return any((tag.get("type") or "").lower() == "password" for tag in soup.find_all("input"))
+
+
 def default_identity_hint() -> str:
     """What a user without a usable default identity can do."""
     if sys.platform == "win32":
@@ -84,7 +115,7 @@ class NtlmAuthenticator(WindowsIntegratedAuthenticator):
     scheme = "NTLM"
 
     def http_auth(self, credentials: UserCredentials | None, host: str) -> AuthBase:
-        from requests_ntlm import HttpNtlmAuth
+        from .ntlm_auth import NtlmAuth
 
         if credentials is None:
             if sys.platform != "win32" and not os.environ.get("NTLM_USER_FILE"):
@@ -92,8 +123,8 @@ class NtlmAuthenticator(WindowsIntegratedAuthenticator):
                     "NTLM sign-in with your default identity needs Windows (SSPI) or NTLM_USER_FILE: "
                     + default_identity_hint()
                 )
-            return HttpNtlmAuth(None, None)
-        return HttpNtlmAuth(credentials.username, credentials.password)
+            return NtlmAuth(None, None)
+        return NtlmAuth(credentials.username, credentials.password)
 
 
 class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
@@ -219,19 +250,27 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
     def _refusal(
         self, credentials: UserCredentials | None, auth: AuthBase, response: requests.Response
     ) -> str:
+        from .spnego_auth import offered_schemes
+
         sent = getattr(auth, "tokens_sent", 0)
         offered = getattr(auth, "offered", None)
         if not sent:
-            if offered is not None and "negotiate" not in offered.lower():
-                schemes = ", ".join(
-                    sorted({p.strip().split(" ")[0] for p in offered.split(",") if p.strip()})
+            schemes = offered_schemes(offered or "")
+            if offered is not None and "negotiate" not in (s.lower() for s in schemes):
+                hint = ": set auth_type = ntlm" if "ntlm" in (s.lower() for s in schemes) else ""
+                return (
+                    f"the IdP does not offer Negotiate at {_short(response.url)} "
+                    f"(it offers: {', '.join(schemes) or 'nothing'}){hint}"
                 )
-                return f"the IdP does not offer Negotiate at {_short(response.url)} (it offers: {schemes or 'nothing'})"
             return (
                 f"the IdP answered 401 and no {self.scheme} token was sent (no ticket could be had for "
                 f"{getattr(auth, 'spn', None) or 'the IdP'}): {default_identity_hint()}"
             )
         mechanism = getattr(auth, "mechanism", None) or self.name
+        if mechanism == "ntlm" and sent == 1:  # refused NTLM's NEGOTIATE: no password went out
+            from .ntlm_auth import ntlm_refused_before_password
+
+            return ntlm_refused_before_password(response.url)
         if mechanism == "kerberos":
             who = credentials.username if credentials else "your default identity"
             return (
