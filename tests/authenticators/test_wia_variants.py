@@ -50,6 +50,14 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _restore_variant(lab):
+    """The lab is shared by the whole run: each test here leaves the IdP's variant as it found it."""
+    saved = lab.idp.variant
+    yield
+    lab.idp.variant = saved
+
+
 @pytest.fixture(scope="module")
 def ticket_cache(lab, tmp_path_factory) -> Path:
     """alice's TGT from the lab KDC, got once for this module (skipped, with the reason, without Kerberos)."""
