@@ -1,34 +1,25 @@
 """A requests auth handler for SPNEGO (Negotiate) and Kerberos on pyspnego, kept on one connection.
 
-Also the Kerberos plumbing it needs off Windows: tickets acquired with a password in memory (never a
-``kinit`` subprocess or a file), a krb5 profile overlay that keeps hostname canonicalisation off, and
-one-line descriptions of Kerberos failures.
+The Kerberos plumbing it needs off Windows is in ``kerberos`` (krb5 profile overlay, tickets in memory)
+and ``kerberos_errors`` (one-line descriptions of Kerberos failures).
 """
 
 from __future__ import annotations
 
-import atexit
 import base64
-import contextlib
 import hashlib
 import logging
-import os
-import re
-import sys
-import tempfile
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import requests
 from requests.auth import AuthBase
 from requests.cookies import extract_cookies_to_jar, get_cookie_header
 
+from .kerberos import krb5_profile
+
 log = logging.getLogger("samlbroker.auth")
 
 MAX_LEGS = 6
-DEFAULT_KRB5_CONFIG = "/etc/krb5.conf"
 
 
 class SpnegoAuth(AuthBase):
@@ -209,129 +200,6 @@ def _channel_bindings(response: requests.Response) -> Any:
     return GssChannelBindings(application_data=b"tls-server-end-point:" + digest)
 
 
-# --- Kerberos (GSSAPI off Windows) -----------------------------------------------------------------
-
-_profile_lock = threading.RLock()
-_overlays: dict[bool, Path] = {}
-
-
-def _overlay(canonicalize: bool) -> Path:
-    """A two-line krb5 profile that wins over the user's for hostname canonicalisation (created once)."""
-    path = _overlays.get(canonicalize)
-    if path is None:
-        value = "true" if canonicalize else "false"
-        fd, name = tempfile.mkstemp(prefix="samlbroker-krb5-", suffix=".conf")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(f"[libdefaults]\n    dns_canonicalize_hostname = {value}\n    rdns = {value}\n")
-        path = _overlays[canonicalize] = Path(name)
-        atexit.register(path.unlink, missing_ok=True)
-    return path
-
-
-@contextlib.contextmanager
-def krb5_profile(canonicalize: bool | None) -> Iterator[None]:
-    """Run the block with ``KRB5_CONFIG`` = overlay:user's profile, so the overlay's settings win.
-
-    MIT Kerberos (and Heimdal) read ``KRB5_CONFIG`` whenever a library context is made, and take a
-    setting from the first file that has it. Process-wide while the block runs: serialised by a lock.
-    """
-    if canonicalize is None or sys.platform == "win32":
-        yield
-        return
-    with _profile_lock:
-        saved = os.environ.get("KRB5_CONFIG")
-        user = saved or DEFAULT_KRB5_CONFIG
-        os.environ["KRB5_CONFIG"] = f"{_overlay(canonicalize)}{os.pathsep}{user}"
-        try:
-            yield
-        finally:
-            if saved is None:
-                os.environ.pop("KRB5_CONFIG", None)
-            else:
-                os.environ["KRB5_CONFIG"] = saved
-
-
-def have_gssapi() -> bool:
-    """True when pyspnego's GSSAPI (Kerberos) backend can be imported."""
-    try:
-        import gssapi  # noqa: F401
-        import krb5  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def default_realm() -> str | None:
-    """The krb5 configuration's default realm, or None."""
-    import krb5
-
-    try:
-        return krb5.get_default_realm(krb5.init_context()).decode()
-    except Exception:
-        return None
-
-
-def kerberos_principal(username: str, realm: str | None) -> str:
-    """The Kerberos principal for a sign-in name.
-
-    ``alice@corp.example.com`` -> ``alice@CORP.EXAMPLE.COM`` (a UPN whose suffix is the realm);
-    ``CORP\\alice`` -> ``alice@<default realm>`` when the realm's first label is ``CORP``, else
-    ``alice@CORP``; a bare ``alice`` takes the default realm.
-    """
-    if "\\" in username:
-        domain, account = username.split("\\", 1)
-        if realm and realm.split(".", 1)[0].upper() == domain.upper():
-            return f"{account}@{realm.upper()}"
-        return f"{account}@{domain.upper()}"
-    if "@" in username:
-        account, suffix = username.rsplit("@", 1)
-        return f"{account}@{suffix.upper()}"
-    return f"{username}@{realm.upper()}" if realm else username
-
-
-class TicketCache:
-    """A MEMORY credential cache holding one TGT got with a password; ``close()`` destroys it."""
-
-    def __init__(self, name: str, principal: str, handle: Any, context: Any) -> None:
-        self.name = name
-        self.principal = principal
-        self._handle = handle
-        self._context = context
-
-    def credential(self) -> Any:
-        import spnego
-
-        return spnego.KerberosCCache(ccache=self.name, principal=self.principal)
-
-    def close(self) -> None:
-        import krb5
-
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            with contextlib.suppress(Exception):
-                krb5.cc_destroy(self._context, handle)
-
-
-def acquire_ticket(principal: str, password: str, forwardable: bool = False) -> TicketCache:
-    """One AS exchange with the password in memory, the TGT kept in a MEMORY cache (never on disk).
-
-    Raises ``krb5.Krb5Error`` (see ``kerberos_failure``); a wrong password costs exactly one attempt.
-    """
-    import krb5
-
-    context = krb5.init_context()
-    client = krb5.parse_name_flags(context, principal.encode())
-    options = krb5.get_init_creds_opt_alloc(context)
-    krb5.get_init_creds_opt_set_canonicalize(options, True)
-    krb5.get_init_creds_opt_set_forwardable(options, forwardable)
-    creds = krb5.get_init_creds_password(context, client, options, password=password.encode("utf-8"))
-    cache = krb5.cc_new_unique(context, b"MEMORY")
-    krb5.cc_initialize(context, cache, creds.client)
-    krb5.cc_store_cred(context, cache, creds)
-    name = b"MEMORY:" + (cache.name or b"")
-    return TicketCache(name.decode(), principal, cache, context)
-
-
 def ntlm_only_credential(username: str, password: str) -> Any:
     """pyspnego credentials that SPNEGO can only use for NTLM (no second try at the KDC)."""
     import spnego
@@ -341,86 +209,3 @@ def ntlm_only_credential(username: str, password: str) -> Any:
     except ImportError:  # pragma: no cover - pyspnego moved it: plain password, SPNEGO may try Kerberos
         return [spnego.Password(username=username, password=password)]
     return [spnego.NTLMHash(username=username, nt_hash=ntowfv1(password).hex())]
-
-
-# Kerberos failures, by the words MIT and Heimdal use (regular expressions on the lower-cased text).
-_KERBEROS_FAILURES: tuple[tuple[str, str], ...] = (
-    (r"preauthentication failed|password incorrect|decrypt integrity check failed", "password"),
-    (r"credentials have been revoked|client locked out|account disabled", "revoked"),
-    (r"password has expired|key has expired", "password_expired"),
-    (r"clock skew too great", "skew"),
-    (r"ticket expired|credentials? ha(?:s|ve) expired", "expired"),
-    (r"server \S* ?not found in kerberos database|server principal unknown|server not found", "unknown_spn"),
-    (r"client \S* ?not found in kerberos database|client principal unknown", "unknown_client"),
-    (r"no kerberos credentials available|no credentials cache found|no credentials were supplied"
-     r"|matching credential not found|can't find client principal", "no_ticket"),
-    (r"cannot contact any kdc|unable to reach any kdc|cannot resolve network address for kdc", "unreachable"),
-    (r"cannot find kdc for (?:requested )?realm|realm not local to kdc|does not specify default realm"
-     r"|cannot determine realm", "no_realm"),
-)  # fmt: skip
-
-# Failures where Kerberos is simply not available for this user: Negotiate may then use NTLM.
-KERBEROS_UNAVAILABLE = {"unreachable", "no_realm", "unknown_client", "no_ticket"}
-
-
-def kerberos_failure(exc: BaseException) -> str | None:
-    """The kind of a Kerberos failure (see ``_KERBEROS_FAILURES``), or None when not recognised."""
-    text = " ".join(str(e) for e in _chain(exc)).lower()
-    for pattern, kind in _KERBEROS_FAILURES:
-        if re.search(pattern, text):
-            return kind
-    return None
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = getattr(current, "base_error", None) or current.__cause__ or current.__context__
-
-
-def describe_kerberos_failure(
-    kind: str | None, exc: BaseException, *, who: str | None, spn: str | None, principal: str | None = None
-) -> str:
-    """One line for a Kerberos failure; ``who`` is the user's sign-in name (None: default identity)."""
-    realm = (principal or "").rpartition("@")[2] or default_realm_or_hint()
-    cache = os.environ.get("KRB5CCNAME") or "the default ticket cache"
-    kinit = f"run kinit USER@{realm}, or give --user"
-    if kind == "password":
-        return f"Kerberos refused the password for {who or principal} (one attempt made, not retried)"
-    if kind == "revoked":
-        return f"the KDC refused {who or principal}: the account is disabled or locked out"
-    if kind == "password_expired":
-        return f"the password of {who or principal} has expired: change it, then sign in again"
-    if kind == "skew":
-        return (
-            "Kerberos failed: this computer's clock differs too much from the KDC's or the IdP's "
-            "(clock skew too great); fix the time (NTP) and try again"
-        )
-    if kind == "expired":
-        return f"the Kerberos ticket in {cache} has expired: {kinit}"
-    if kind == "no_ticket":
-        if who:
-            return f"no Kerberos ticket could be had for {who}"
-        return f"no Kerberos ticket in {cache}: {kinit}"
-    if kind == "unreachable":
-        return f"cannot reach a Kerberos KDC for realm {realm} (check krb5.conf, DNS and the network)"
-    if kind == "no_realm":
-        return (
-            f"no Kerberos realm is configured for {principal or 'this user'} (check krb5.conf or KRB5_CONFIG)"
-        )
-    if kind == "unknown_spn":
-        return (
-            f"the KDC does not know the service principal {spn or 'of the IdP'} (server not found in Kerberos "
-            "database): check the sign-on URL's host name (a DNS alias needs hostname canonicalisation)"
-        )
-    if kind == "unknown_client":
-        return f"the KDC does not know the user {principal or who}"
-    reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return f"Kerberos sign-in failed: {reason}"
-
-
-def default_realm_or_hint() -> str:
-    return (default_realm() if have_gssapi() else None) or "REALM"

@@ -171,7 +171,7 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
         )
 
     def http_auth(self, credentials: UserCredentials | None, host: str) -> AuthBase:
-        from .spnego_auth import have_gssapi
+        from .kerberos import have_gssapi
 
         self._principal = self._kerberos_skipped = None
         if sys.platform == "win32" or not have_gssapi():
@@ -199,15 +199,8 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
         """A TGT got with the password, or None (with the reason kept) when Kerberos is unavailable."""
         import krb5
 
-        from .spnego_auth import (
-            KERBEROS_UNAVAILABLE,
-            acquire_ticket,
-            default_realm,
-            describe_kerberos_failure,
-            kerberos_failure,
-            kerberos_principal,
-            krb5_profile,
-        )
+        from .kerberos import acquire_ticket, default_realm, kerberos_principal, krb5_profile
+        from .kerberos_errors import KERBEROS_UNAVAILABLE, describe_kerberos_failure, kerberos_failure
 
         with krb5_profile(self.canonicalize_hostname):
             self._principal = kerberos_principal(credentials.username, default_realm())
@@ -232,7 +225,8 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
             ticket.close()
 
     def _spnego_failure(self, credentials: UserCredentials | None, exc: Exception, auth: AuthBase) -> str:
-        from .spnego_auth import describe_kerberos_failure, have_gssapi, kerberos_failure
+        from .kerberos import have_gssapi
+        from .kerberos_errors import describe_kerberos_failure, kerberos_failure
 
         kind = kerberos_failure(exc) if have_gssapi() else None
         if kind is None:
@@ -297,7 +291,7 @@ class KerberosAuthenticator(NegotiateAuthenticator):
             if credentials is None:
                 return self._auth(None, None, "kerberos")
             return self._auth(credentials.username, credentials.password, "kerberos")
-        from .spnego_auth import have_gssapi
+        from .kerberos import have_gssapi
 
         if not have_gssapi():
             raise DependencyMissingError(

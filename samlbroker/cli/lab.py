@@ -163,7 +163,7 @@ def _demo_second_factor(user, say):
 
 def _use_lab_ticket(lab, user: str, say) -> dict[str, str | None]:
     """kinit ``user`` at the lab KDC into a ticket cache in the lab folder; point this process at it."""
-    from ..authenticators.spnego_auth import have_gssapi
+    from ..authenticators.kerberos import have_gssapi
 
     if lab.kdc is None:
         raise DependencyMissingError(f"the lab has no Kerberos: {lab.kdc_unavailable}")
