@@ -19,12 +19,13 @@ from samlbroker import SAMLAuthenticationController, UserCredentials
 from samlbroker.errors import AuthenticationFailedError, IdPUnreachableError, SAMLBrokerError
 from samlbroker.lab.variant import IdPVariant
 
-LOGINS = ("ntlm", "negotiate-ntlm", "kerberos", "negotiate-kerberos")
+LOGINS = ("ntlm", "negotiate-ntlm", "kerberos", "negotiate-kerberos", "digest")
 MECHANISM = {
     "ntlm": "ntlm",
     "negotiate-ntlm": "ntlm",
     "kerberos": "kerberos",
     "negotiate-kerberos": "kerberos",
+    "digest": "digest",
 }
 
 NO_NEGOTIATE = r"does not offer Negotiate at \S+/adfs/ls/wia \(it offers: NTLM, Digest\).*auth_type = ntlm"
@@ -193,3 +194,33 @@ def test_one_header_offers_come_comma_joined_in_a_single_header(lab, idp) -> Non
     connection.close()
     (offer,) = response.headers.get_all("WWW-Authenticate")
     assert offer.startswith("Negotiate, NTLM, Digest ")
+
+
+@pytest.mark.parametrize(
+    ("changes", "auth", "expected"),
+    [
+        ({"wia_as_forms": True}, "ntlm", FORMS_PAGE),
+        ({"wia_schemes": ("kerberos",)}, "ntlm", NTLM_REFUSED),
+        ({"wia_schemes": ("ntlm",)}, "negotiate", NO_NEGOTIATE),
+    ],
+    ids=["wia-as-forms", "kerberos-only", "ntlm-only"],
+)
+def test_the_cli_says_it_in_one_line_without_a_traceback(
+    lab, idp, cli_env, password, changes, auth, expected
+):
+    from cli_runner import run_cli
+
+    idp.variant = IdPVariant(**changes)
+    cli_env["KRB5_CONFIG"] = "/dev/null"  # no realm: Negotiate has to use NTLM
+    result = run_cli(
+        cli_env,
+        "roles",
+        *("--endpoint-url", lab.signon_url, "--auth-type", auth, "--ca-bundle", str(lab.ca_file)),
+        *("--user", "LAB\\alice", "--password-stdin"),
+        stdin=password("alice") + "\n",
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("samlbroker: ") and re.search(expected, line), line
+    assert password("alice") not in result.stdout + result.stderr
+    assert idp.stats()["failed_attempts"] == {}
