@@ -135,8 +135,9 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
     a TGT is requested once with the password in memory; a wrong password stops there (one failed
     attempt: AD lockout counts them), while an unknown realm, unknown user or unreachable KDC falls
     back to NTLM. The SPN is ``HTTP/<host that answered 401>`` (the /adfs/ls/wia URL after redirects),
-    taken as it is unless ``canonicalize_hostname``; mutual authentication is required; ``delegate``
-    asks for a forwardable ticket and delegation.
+    taken as it is unless ``canonicalize_hostname``. Kerberos's mutual authentication (the IdP's final
+    token) is required unless ``mutual=False`` (``kerberos_mutual = no``); NTLM has none to require.
+    ``delegate`` asks for a forwardable ticket and delegation.
     """
 
     name = "negotiate"

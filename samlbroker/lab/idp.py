@@ -474,7 +474,8 @@ class IdPHandler(LabHandler):
         if scheme == "negotiate" and info is not None and "negotiate" not in self.server.variant.wia_schemes:
             # Kerberos-only SPNEGO (IIS with the Negotiate:Kerberos provider): NTLM inside is never looked at.
             self._context = None
-            self._record(info.login, label, "ntlm_refused", mechanism="ntlm")
+            name = self.server.users.account_name(info.login) if info.login else None
+            self._record(name, label, "ntlm_refused", mechanism="ntlm")
             self._challenge()
             return
         if self._context is None or self._context_scheme != scheme or _initial_token(scheme, token, info):
