@@ -44,8 +44,9 @@ class WindowsIntegratedAuthenticator(Authenticator):
         from spnego.exceptions import SpnegoError
 
         auth = self.http_auth(credentials, urlsplit(endpoint).hostname or "")
+        watched = _ChallengeWatch(auth)
         try:
-            response = session.get(endpoint, auth=auth, headers={"User-Agent": self.user_agent})
+            response = session.get(endpoint, auth=watched, headers={"User-Agent": self.user_agent})
         except SpnegoError as exc:
             raise AuthenticationFailedError(self._spnego_failure(credentials, exc, auth)) from None
         finally:
@@ -53,7 +54,7 @@ class WindowsIntegratedAuthenticator(Authenticator):
         self.mechanism = getattr(auth, "mechanism", None) or self.name
         if response.status_code == 401:
             raise AuthenticationFailedError(self._refusal(credentials, auth, response))
-        if not _was_challenged(response) and _is_sign_in_page(response):
+        if not watched.challenged and _is_sign_in_page(response):
             raise AuthenticationFailedError(
                 f"the IdP showed its forms sign-in page to a Windows-integrated sign-in at "
                 f"{_short(response.url)} (its WIASupportedUserAgents does not match this client): use "
@@ -77,15 +78,20 @@ class WindowsIntegratedAuthenticator(Authenticator):
         return f"{self.scheme} sign-in for {credentials.username} failed: {reason}"
 
 
-def _was_challenged(response: requests.Response) -> bool:
-    """True when any answer on the way here was a 401 (auth handlers keep theirs in ``history``)."""
-    pending = [response]
-    while pending:
-        current = pending.pop()
-        if current.status_code == 401:
-            return True
-        pending.extend(current.history)
-    return False
+class _ChallengeWatch:
+    """Wraps a requests auth handler and notes whether the IdP ever answered 401 (before the handler does)."""
+
+    def __init__(self, auth: AuthBase) -> None:
+        self.auth = auth
+        self.challenged = False
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.register_hook("response", self._note)  # ahead of the handler's own hook
+        return self.auth(request)
+
+    def _note(self, response: requests.Response, **_: Any) -> None:
+        if response.status_code == 401:
+            self.challenged = True
 
 
 def _is_sign_in_page(response: requests.Response) -> bool:
