@@ -13,6 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))  # test helpers: pty_session, lab_keyring
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under CI=true an unexpected skip fails the run (tests/support/ci_skips.py, tests/allowed_skips.txt)."""
+    from ci_skips import register
+
+    register(config)
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The running lab; its counters are reset by ``lab_counters`` where a test reads them."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from samlbroker import SAMLAuthenticationController, UserCredentials
-from samlbroker.errors import AuthenticationFailedError, ConfigError, DependencyMissingError
+from samlbroker.errors import AuthenticationFailedError, ConfigError
 
 
 def _controller(lab: object) -> SAMLAuthenticationController:
@@ -88,16 +88,49 @@ def test_session_cookie_from_wia_is_what_the_signon_page_accepts(lab, idp, passw
     assert idp.stats()["sessions"] == 1
 
 
-def test_kerberos_without_its_extra_names_the_install_command(lab) -> None:
-    pytest.importorskip("spnego")
-    try:
-        import gssapi  # noqa: F401
+# A Python where gssapi and krb5 cannot be imported, as after `pip install samlbroker` without the
+# kerberos extra: a meta-path finder refuses them before anything (pyspnego included) tries.
+WITHOUT_KERBEROS_EXTRA = """
+import sys
 
-        pytest.skip("gssapi is installed: the Kerberos tests cover this path")
-    except ImportError:
-        pass
-    with pytest.raises(DependencyMissingError, match=r"pip install 'samlbroker\[kerberos\]'"):
-        _controller(lab).get_saml_assertion(lab.signon_url, None, "kerberos")
+
+class NoKerberosExtra:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("gssapi", "krb5"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, NoKerberosExtra())
+from samlbroker import SAMLAuthenticationController
+from samlbroker.errors import DependencyMissingError
+
+try:
+    SAMLAuthenticationController(verify=sys.argv[2]).get_saml_assertion(sys.argv[1], None, "kerberos")
+except DependencyMissingError as exc:
+    print("DependencyMissingError:", exc)
+print("gssapi imported:", "gssapi" in sys.modules)
+"""
+
+
+def test_kerberos_without_its_extra_names_the_install_command(lab, idp, cli_env) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_KERBEROS_EXTRA, lab.signon_url, str(lab.ca_file)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "DependencyMissingError: Kerberos needs the kerberos extra: pip install 'samlbroker[kerberos]'",
+        "gssapi imported: False",
+    ]
+    assert idp.stats()["events"] == []  # refused before any request
 
 
 def test_unknown_auth_type_lists_the_known_ones(lab) -> None:
