@@ -22,8 +22,10 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -34,6 +36,7 @@ from spnego.exceptions import BadBindingsError
 from .digest import DigestAuthority, parse_auth_params
 from .httpd import LabHandler, LabHTTPServer
 from .mfa import SecondFactorDesk, render
+from .ntlm_store import acceptor_store
 from .pages import (
     DISABLED,
     INCORRECT,
@@ -93,6 +96,7 @@ class IdPServer(LabHTTPServer):
     ``channel_binding_data`` is the ``tls-server-end-point:`` data of the server certificate;
     ``extended_protection`` is ``"allow"`` (check bindings a client sends), ``"require"`` or ``"off"``.
     ``saml_options`` holds extra keyword arguments for ``build_saml_response`` (tests change signing etc.).
+    ``ntlm_user_file`` is the NTLM acceptor's own user store (see ``ntlm_store``); None reads the environment.
     """
 
     def __init__(
@@ -110,11 +114,13 @@ class IdPServer(LabHTTPServer):
         nonce_lifetime: float = 300.0,
         wia_user_agents: Sequence[str] = DEFAULT_WIA_USER_AGENTS,
         variant: IdPVariant = DEFAULT_VARIANT,
+        ntlm_user_file: Path | None = None,
     ) -> None:
         if extended_protection not in ("allow", "require", "off"):
             raise ValueError("extended_protection must be allow, require or off")
         super().__init__(IdPHandler, ssl_context=ssl_context, port=port, hostname=hostname)
         self.users = users
+        self.ntlm_user_file = ntlm_user_file
         self.signing_key_pem = signing_key_pem
         self.signing_cert_pem = signing_cert_pem
         self.channel_binding_data = channel_binding_data
@@ -478,12 +484,20 @@ class IdPHandler(LabHandler):
             self._record(name, label, "ntlm_refused", mechanism="ntlm")
             self._challenge()
             return
-        if self._context is None or self._context_scheme != scheme or _initial_token(scheme, token, info):
-            self._context = spnego.server(hostname=self.server.hostname, service="HTTP", protocol=scheme)
-            self._context_scheme = scheme
+        store = self.server.ntlm_user_file
         bindings = self._bindings(info, token)
         try:
-            out = self._context.step(token, channel_bindings=bindings)
+            with acceptor_store(store) if store is not None else nullcontext():
+                if (
+                    self._context is None
+                    or self._context_scheme != scheme
+                    or _initial_token(scheme, token, info)
+                ):
+                    self._context = spnego.server(
+                        hostname=self.server.hostname, service="HTTP", protocol=scheme
+                    )
+                    self._context_scheme = scheme
+                out = self._context.step(token, channel_bindings=bindings)
         except Exception as exc:
             self._context = None
             self._gss_failed(label, info, exc, token)

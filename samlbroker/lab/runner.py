@@ -3,9 +3,10 @@
     with Lab() as lab:
         requests.get(lab.signon_url, verify=lab.ca_file)
 
-pyspnego's NTLM acceptor finds passwords through the ``NTLM_USER_FILE`` environment variable, and its
-Kerberos acceptor its keytab through ``KRB5_KTNAME``, so a running Lab sets both for this process (and
-restores the old values when it stops). Two Labs in one process would share whichever was set last.
+The IdP's NTLM acceptor reads the lab's user file (``lab.ntlm_user_file``) through ``ntlm_store``, never
+the ``NTLM_USER_FILE`` environment variable, which stays the client's default identity. pyspnego's
+Kerberos acceptor finds its keytab through ``KRB5_KTNAME``, so a running Lab with a KDC sets that for this
+process (and restores the old value when it stops).
 
 When the MIT Kerberos programs are installed, the Lab also runs a throwaway realm (``lab.kdc``, see
 ``samlbroker.lab.kdc``) whose ``HTTP/localhost`` key the IdP accepts Kerberos with; otherwise
@@ -56,7 +57,6 @@ class Lab:
         self.idp_port = idp_port
         self.sts_port = sts_port
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
-        self._saved_env: str | None = None
         self.users: LabUsers | None = None
         self.pki: LabPKI | None = None
         self.idp: IdPServer | None = None
@@ -91,8 +91,6 @@ class Lab:
         self._workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.pki = create_pki(self._workdir)
         self.ntlm_user_file = self.users.write_ntlm_user_file(self._workdir / "ntlm-users.txt")
-        self._saved_env = os.environ.get(NTLM_USER_FILE_ENV)
-        os.environ[NTLM_USER_FILE_ENV] = str(self.ntlm_user_file)
 
         self.idp = IdPServer(
             self.users,
@@ -102,6 +100,7 @@ class Lab:
             port=self.idp_port,
             channel_binding_data=self.pki.tls_server_end_point(),
             variant=self.variant,
+            ntlm_user_file=self.ntlm_user_file,
         ).start()
         self._start_kdc()
         providers = {arn: self.signing_cert_pem for arn in sorted(self.users.provider_arns())}
@@ -143,11 +142,6 @@ class Lab:
             if server is not None:
                 server.stop()
         self.idp = self.sts = self.federation = None
-        if self.ntlm_user_file is not None and os.environ.get(NTLM_USER_FILE_ENV) == str(self.ntlm_user_file):
-            if self._saved_env is None:
-                os.environ.pop(NTLM_USER_FILE_ENV, None)
-            else:
-                os.environ[NTLM_USER_FILE_ENV] = self._saved_env
         if self._tempdir is not None:
             self._tempdir.cleanup()
             self._tempdir = None

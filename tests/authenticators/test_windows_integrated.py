@@ -35,6 +35,32 @@ def test_wrong_ntlm_password_fails_once_and_is_not_retried(lab, idp, password) -
     assert idp.stats()["failed_attempts"] == {"alice": 1}
 
 
+def _default_identity(tmp_path, monkeypatch, line: str) -> None:
+    """The client's default identity: its own NTLM_USER_FILE, apart from the lab acceptor's user store."""
+    user_file = tmp_path / "client-ntlm-user"
+    user_file.write_text(line + "\n")
+    user_file.chmod(0o600)
+    monkeypatch.setenv("NTLM_USER_FILE", str(user_file))
+
+
+def test_default_identity_ntlm_signs_in_from_the_clients_own_user_file(
+    lab, idp, password, tmp_path, monkeypatch
+) -> None:
+    _default_identity(tmp_path, monkeypatch, f"LAB:alice:{password('alice')}")
+    assertion = _controller(lab).get_saml_assertion(lab.signon_url, None, "ntlm")
+    assert "ReadOnly" in assertion.roles
+    assert [e["user"] for e in idp.stats()["events"] if e["outcome"] == "success"] == ["alice"]
+
+
+def test_a_wrong_default_identity_password_is_refused(lab, idp, password, tmp_path, monkeypatch) -> None:
+    """The lab checks against its own users: a client file with a wrong password cannot vouch for itself."""
+    _default_identity(tmp_path, monkeypatch, "LAB:alice:not-" + password("alice"))
+    with pytest.raises(AuthenticationFailedError):
+        _controller(lab).get_saml_assertion(lab.signon_url, None, "ntlm")
+    assert idp.stats()["failed_attempts"] == {"alice": 1}
+    assert not [e for e in idp.stats()["events"] if e["outcome"] == "success"]
+
+
 def test_unknown_ntlm_user_is_refused(lab, idp) -> None:
     with pytest.raises(AuthenticationFailedError):
         _controller(lab).get_saml_assertion(lab.signon_url, UserCredentials("LAB\\mallory", "x"), "ntlm")

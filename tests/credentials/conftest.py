@@ -29,19 +29,16 @@ def profiles(aws_home: Path, lab: object) -> Path:
     return path
 
 
-def identity_file(lab: object, path: Path, first_line: str) -> Path:
-    """An NTLM_USER_FILE whose first line is the client's default identity, then the lab's own lines.
-
-    The lab's NTLM acceptor runs in this process and reads the same variable, so it needs the lab's users.
-    """
-    path.write_text(first_line + "\n" + Path(lab.ntlm_user_file).read_text())  # type: ignore[attr-defined]
+def identity_file(path: Path, first_line: str) -> Path:
+    """An NTLM_USER_FILE holding only the client's default identity (the lab's acceptor has its own file)."""
+    path.write_text(first_line + "\n")
+    path.chmod(0o600)
     return path
 
 
 @pytest.fixture
 def default_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lab: object, password) -> Path:
     """bob as the default identity (NTLM_USER_FILE, which pyspnego reads on Linux)."""
-    user_file = identity_file(lab, tmp_path / "ntlm-user", f"LAB:bob:{password('bob')}")
-    user_file.chmod(0o600)
+    user_file = identity_file(tmp_path / "ntlm-user", f"LAB:bob:{password('bob')}")
     monkeypatch.setenv("NTLM_USER_FILE", str(user_file))
     return user_file

@@ -121,10 +121,9 @@ def test_refresh_windows_on_a_fake_clock(
     second = credentials.get_credentials()
     assert second.access_key_id != first.access_key_id and credentials.logins == 2
 
-    # The default identity becomes one the IdP refuses (the lab's NTLM acceptor shares this process's
-    # NTLM_USER_FILE, so a wrong password for bob would be "right" for it too: an unknown user instead).
+    # The default identity's password goes stale: the IdP refuses it (its acceptor has its own users).
     bad = tmp_path / "bad-identity"
-    bad.write_text("LAB:mallory:Not-A-User\n" + default_identity.read_text())
+    bad.write_text("LAB:bob:Stale-Password-1\n")
     monkeypatch.setenv("NTLM_USER_FILE", str(bad))
     clock.left(second.expiration, 12)  # advisory, the IdP refuses: keep the old ones
     assert credentials.get_credentials() == second

@@ -295,8 +295,13 @@ def test_negotiate_falls_back_to_ntlm_when_no_ticket_can_be_had(
     assert "negotiated mechanism: ntlm" in caplog.text
 
 
-def test_negotiate_default_identity_without_a_ticket_uses_ntlm(lab, idp, kdc, ccache) -> None:
-    # The lab process has NTLM_USER_FILE set (pyspnego's NTLM default identity off Windows).
+def test_negotiate_default_identity_without_a_ticket_uses_ntlm(
+    lab, idp, kdc, ccache, tmp_path, monkeypatch, password
+) -> None:
+    # No ticket: pyspnego's NTLM default identity off Windows is the client's own NTLM_USER_FILE.
+    user_file = tmp_path / "client-ntlm-user"
+    user_file.write_text(f"LAB:bob:{password('bob')}\n")
+    monkeypatch.setenv("NTLM_USER_FILE", str(user_file))
     controller = _controller(lab)
     controller.get_saml_assertion(lab.signon_url, None, "negotiate")
     assert controller.last_mechanism == "ntlm"

@@ -22,6 +22,7 @@ from lxml import etree
 from requests_ntlm import HttpNtlmAuth
 from spnego.channel_bindings import GssChannelBindings
 
+from samlbroker.lab.ntlm_store import acceptor_store
 from samlbroker.lab.pages import INCORRECT
 from samlbroker.lab.runner import NTLM_USER_FILE_ENV, Lab
 from samlbroker.lab.trusts import wia_supported
@@ -350,13 +351,14 @@ def test_ntlm_for_a_disabled_account_ends_in_401_without_a_new_challenge(lab, id
 def test_ntlm_authenticate_message_names_user_domain_and_bindings(lab):
     bindings = GssChannelBindings(application_data=b"tls-server-end-point:x")
     client = spnego.client("LAB\\alice", "pw", protocol="ntlm", channel_bindings=bindings)
-    server = spnego.server(protocol="ntlm")  # reads the lab's NTLM_USER_FILE
-    negotiate = client.step()
-    assert ntlm_message_info(negotiate).kind == 1
-    info = ntlm_message_info(client.step(server.step(negotiate)))
-    assert (info.kind, info.user, info.domain, info.has_channel_bindings) == (3, "alice", "LAB", True)
-    plain = spnego.client("alice@lab.example", "pw", protocol="ntlm")
-    info = ntlm_message_info(plain.step(spnego.server(protocol="ntlm").step(plain.step())))
+    with acceptor_store(lab.ntlm_user_file):
+        server = spnego.server(protocol="ntlm")
+        negotiate = client.step()
+        assert ntlm_message_info(negotiate).kind == 1
+        info = ntlm_message_info(client.step(server.step(negotiate)))
+        assert (info.kind, info.user, info.domain, info.has_channel_bindings) == (3, "alice", "LAB", True)
+        plain = spnego.client("alice@lab.example", "pw", protocol="ntlm")
+        info = ntlm_message_info(plain.step(spnego.server(protocol="ntlm").step(plain.step())))
     assert (info.login, info.has_channel_bindings) == ("alice@lab.example", False)
 
 
@@ -476,13 +478,33 @@ def test_stats_endpoint_reports_counters_failures_and_events(lab, idp):
     assert stats["events"][0]["outcome"] == "bad_password"
 
 
-def test_second_lab_restores_ntlm_user_file_when_it_stops(lab):
-    assert os.environ[NTLM_USER_FILE_ENV] == str(lab.ntlm_user_file)
-    with Lab() as other:
-        assert os.environ[NTLM_USER_FILE_ENV] == str(other.ntlm_user_file)
+def test_labs_never_touch_the_clients_ntlm_user_file(lab, monkeypatch) -> None:
+    """NTLM_USER_FILE is the client's default identity: a Lab neither sets nor clears it."""
+    monkeypatch.setenv(NTLM_USER_FILE_ENV, "/client/own/ntlm-user")
+    with Lab(kerberos=False) as other:
+        assert os.environ[NTLM_USER_FILE_ENV] == "/client/own/ntlm-user"
+        assert other.ntlm_user_file != lab.ntlm_user_file
         workdir = other.workdir
-    assert os.environ[NTLM_USER_FILE_ENV] == str(lab.ntlm_user_file)
+    assert os.environ[NTLM_USER_FILE_ENV] == "/client/own/ntlm-user"
     assert not workdir.exists()
+
+
+def test_the_acceptor_store_holds_only_on_its_own_thread(lab, tmp_path, monkeypatch) -> None:
+    import threading
+
+    from spnego import _ntlm
+
+    client_file = tmp_path / "client"
+    client_file.write_text("LAB:alice:client-side\n")
+    monkeypatch.setenv(NTLM_USER_FILE_ENV, str(client_file))
+    seen: list[str | None] = []
+    with acceptor_store(lab.ntlm_user_file):
+        seen.append(_ntlm._get_credential_file())
+        other = threading.Thread(target=lambda: seen.append(_ntlm._get_credential_file()))
+        other.start()
+        other.join()
+    seen.append(_ntlm._get_credential_file())
+    assert seen == [str(lab.ntlm_user_file), str(client_file), str(client_file)]
 
 
 def test_aws_signin_stand_in_lists_accounts_with_aliases_through_the_proxy(lab, password) -> None:
