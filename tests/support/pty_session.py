@@ -6,6 +6,7 @@ import os
 import pty
 import select
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,11 +53,32 @@ class Terminal:
         return bytes(self.seen).decode(errors="replace")
 
 
+# Run in the child before the command: a new session whose controlling terminal is the pty on stdin, so
+# /dev/tty (where getpass reads and the AWS CLI's children prompt) is this pty, never the outer terminal.
+_TAKE_THE_TERMINAL = (
+    "import fcntl, os, sys, termios; os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
 @contextmanager
-def on_terminal(command: Sequence[str], env: dict[str, str]) -> Iterator[Terminal]:
-    """Start ``command`` with a pty as its stdin, stdout and stderr; kill it if the test leaves early."""
+def on_terminal(
+    command: Sequence[str], env: dict[str, str], *, stdout: int | None = None, stderr: int | None = None
+) -> Iterator[Terminal]:
+    """Start ``command`` with a pty as its controlling terminal and its stdin, stdout and stderr.
+
+    ``stdout``/``stderr`` (e.g. ``subprocess.PIPE``) replace the pty for that stream, as the AWS CLI
+    captures a ``credential_process``'s output while ``/dev/tty`` stays the terminal. Kills the command
+    if the test leaves early.
+    """
     leader, follower = pty.openpty()
-    process = subprocess.Popen(list(command), stdin=follower, stdout=follower, stderr=follower, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _TAKE_THE_TERMINAL, *command],
+        stdin=follower,
+        stdout=follower if stdout is None else stdout,
+        stderr=follower if stderr is None else stderr,
+        env=env,
+    )
     os.close(follower)
     try:
         yield Terminal(leader, process)
@@ -64,4 +86,7 @@ def on_terminal(command: Sequence[str], env: dict[str, str]) -> Iterator[Termina
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
         os.close(leader)
