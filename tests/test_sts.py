@@ -146,11 +146,20 @@ def test_pretty_printed_policy_is_sent_compacted(server: STSServer, pki: LabPKI)
 # -- duration -------------------------------------------------------------------------------------------
 
 
-def test_default_duration_is_one_hour(client: STSClient, server: STSServer, pki: LabPKI) -> None:
-    before = dt.datetime.now(dt.timezone.utc)
+def frozen(server: STSServer, monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """Stop the lab STS's clock at now (whole seconds): expirations are then exact, whatever the machine's load."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    monkeypatch.setattr(server, "clock", lambda: now)
+    return now
+
+
+def test_default_duration_is_one_hour(
+    client: STSClient, server: STSServer, pki: LabPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = frozen(server, monkeypatch)
     creds = client.assume_role_with_saml(saml(pki, session_duration=None), DEV, None)
     assert server.calls[0].duration == 3600
-    assert abs((creds.expiration - before).total_seconds() - 3600) < 10
+    assert creds.expiration == now + dt.timedelta(seconds=3600)
 
 
 def test_requested_duration_is_capped_at_session_duration_with_a_warning(
@@ -173,11 +182,13 @@ def test_default_duration_is_capped_at_a_shorter_session_duration_quietly(
     assert not caplog.records
 
 
-def test_credentials_last_the_lesser_of_duration_and_session_duration(client: STSClient, pki: LabPKI) -> None:
-    before = dt.datetime.now(dt.timezone.utc)
+def test_credentials_last_the_lesser_of_duration_and_session_duration(
+    client: STSClient, server: STSServer, pki: LabPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = frozen(server, monkeypatch)
     # The caller did not pass session_duration: STS itself caps at the assertion's SessionDuration.
     creds = client.assume_role_with_saml(saml(pki, roles=(LONG,), session_duration=1000), LONG, 7200)
-    assert abs((creds.expiration - before).total_seconds() - 1000) < 10
+    assert creds.expiration == now + dt.timedelta(seconds=1000)
 
 
 @pytest.mark.parametrize("duration", [60, 899, 43201, 100000])
@@ -266,10 +277,12 @@ def test_duration_over_the_roles_max_session_duration_is_validation_error(
     assert "shorter duration" in str(error)
 
 
-def test_role_with_a_twelve_hour_max_session_duration_grants_it(client: STSClient, pki: LabPKI) -> None:
-    before = dt.datetime.now(dt.timezone.utc)
+def test_role_with_a_twelve_hour_max_session_duration_grants_it(
+    client: STSClient, server: STSServer, pki: LabPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = frozen(server, monkeypatch)
     creds = client.assume_role_with_saml(saml(pki, roles=(LONG,), session_duration=43200), LONG, 43200)
-    assert abs((creds.expiration - before).total_seconds() - 43200) < 10
+    assert creds.expiration == now + dt.timedelta(seconds=43200)
 
 
 def test_throttling_is_retried_within_max_attempts(server: STSServer, pki: LabPKI) -> None:

@@ -16,8 +16,12 @@ URL = "https://adfs.example/adfs/ls/IdpInitiatedSignOn.aspx"
 ROLE = "arn:aws:iam::111122223333:role/Dev"
 
 
+# A fixed expiry, far enough ahead to stay valid, so no check depends on when the test runs.
+EXPIRY = dt.datetime(2040, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
 def creds(minutes: float = 60) -> Credentials:
-    expiry = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(minutes=minutes)
+    expiry = EXPIRY + dt.timedelta(minutes=minutes - 60)
     return Credentials("ASIACACHE", "secret", "token", expiry, "arn:aws:sts::111122223333:assumed-role/Dev/a")
 
 
@@ -72,7 +76,8 @@ def test_stored_entry_is_private_and_reads_back(aws_home: Path) -> None:
     back = cache.to_credentials(entry)
     assert back == creds() and back.expiration.tzinfo is not None
     assert entry["expiration"].endswith("Z")
-    assert 59 * 60 < cache.seconds_left(entry) <= 3600
+    assert cache.seconds_left(entry, now=EXPIRY.timestamp() - 3600) == 3600
+    assert cache.seconds_left(entry, now=EXPIRY.timestamp() + 1) == -1
     expires_line, ready_line, entry_json = path.read_text().split("\n", 2)
     assert float(expires_line) == entry["expires_at"]
     assert json.loads(ready_line) == json.loads(cache.process_json(entry))

@@ -8,8 +8,6 @@ import http.client
 import logging
 import socket
 import ssl
-import statistics
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -81,10 +79,10 @@ def test_expired_ticket_says_run_kinit(lab, idp, tmp_path, monkeypatch, kdc) -> 
     # A realm of its own that tolerates 1 s of expiry (the lab's, like AD, tolerates 5 minutes).
     with LabKDC(lab.users, tmp_path / "strict", clockskew=1) as strict:
         cache = tmp_path / "short.cc"
-        strict.kinit("alice", cache, lifetime="1s")
+        strict.kinit("alice", cache, lifetime="10m")
         for name, value in strict.client_env(cache).items():
             monkeypatch.setenv(name, value)
-        time.sleep(2.5)
+        skew_ccache(cache, 3600)  # the client's clock an hour on: its 10-minute ticket is past, no waiting
         message = _failure(lab)
     assert "has expired" in message and "run kinit USER@LAB.EXAMPLE, or give --user" in message
 
@@ -312,18 +310,11 @@ def test_negotiate_default_identity_without_a_ticket_uses_ntlm(
 # figures
 
 
-def test_default_identity_login_figures(lab, idp, kdc, alice_ticket, record_property) -> None:
-    """Wall time (median of 10) and HTTP requests of a Kerberos default-identity login; printed with -s."""
-    times, requests = [], []
-    for _ in range(10):
+def test_every_default_identity_login_takes_four_requests(lab, idp, kdc, alice_ticket) -> None:
+    """Round trips, not time: bench/run.py measures the wall time of this login (BENCHMARKS.md)."""
+    requests = []
+    for _ in range(3):
         idp.reset()
-        controller = _controller(lab)
-        start = time.perf_counter()
-        controller.get_saml_assertion(lab.signon_url, None, "kerberos")
-        times.append(time.perf_counter() - start)
-        requests.append(idp.stats()["requests"])
-    median = statistics.median(times)
-    record_property("kerberos_login_median_s", round(median, 4))
-    print(f"\nKerberos default-identity login: median {median * 1000:.0f} ms, {requests[0]} HTTP requests")
-    assert set(requests) == {4}
-    assert median < 5
+        _controller(lab).get_saml_assertion(lab.signon_url, None, "kerberos")
+        requests.append((idp.stats()["requests"], idp.stats()["connections"]))
+    assert requests == [(4, 1)] * 3
