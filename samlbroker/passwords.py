@@ -26,6 +26,11 @@ def _keyring() -> Any:
     return keyring
 
 
+def require_keyring() -> None:
+    """Fail now (before a sign-in whose password would then be stored) when the keyring extra is missing."""
+    _keyring()
+
+
 def _account(endpoint_url: str, user: str) -> str:
     """The keyring entry's name: the user at this endpoint (the same user at two IdPs stays apart)."""
     return f"{user} @ {endpoint_url}"

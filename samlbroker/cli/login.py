@@ -47,6 +47,8 @@ def run_login(args: argparse.Namespace) -> int:
         read_ini(credentials_path())  # a corrupt credentials file stops us before the IdP is asked
     policy_arns, policy = target.profile.session_policies() if target.profile else ("", None)
     remember = args.remember or _uses_keyring(target)
+    if remember:
+        passwords.require_keyring()  # not after a sign-in whose credentials would then be lost
     credentials, remembered = _login_credentials(target, args.password_stdin, remember)
 
     def sign_in(with_credentials: UserCredentials | None) -> LoginResult:
