@@ -290,6 +290,7 @@ class STSClient:
 
     def _call(self, client: Any, params: dict[str, Any], assertion_b64: str) -> dict[str, Any]:
         import botocore.exceptions
+        import botocore.parsers
 
         try:
             return client.assume_role_with_saml(**params)
@@ -302,6 +303,11 @@ class STSClient:
             reason = _one_line(_scrub(str(exc), assertion_b64))
             raise STSError(
                 f"the AssumeRoleWithSAML request failed before reaching AWS STS: {reason}"
+            ) from None
+        except (botocore.parsers.ResponseParserError, ValueError) as exc:
+            # Not XML, or values botocore cannot convert: the raw answer may hold secrets, so only its kind.
+            raise STSError(
+                f"AWS STS at {client.meta.endpoint_url} sent an answer that cannot be read ({type(exc).__name__})"
             ) from None
 
     def _check_policy_partition(self, partition: str) -> None:
