@@ -252,3 +252,23 @@ def test_twenty_processes_with_an_expired_cache_log_in_once(domain_env, idp) -> 
     keys = {json.loads(r.stdout)["AccessKeyId"] for r in results}
     assert len(keys) == 1 and "ASIASEEDED" not in keys
     assert sign_ins(idp) == ["bob"]  # exactly one IdP login, counted at the lab
+
+
+def test_an_edit_that_keeps_the_config_size_still_invalidates_the_pointer(env, aws_home, idp) -> None:
+    seed("alice", 50, key_id="ASIADEVELOPER")
+    first = run(env, "credential-process", "--profile", "alice")
+    assert json.loads(first.stdout)["AccessKeyId"] == "ASIADEVELOPER"  # and the pointer is written
+    config = aws_home / ".aws" / "config"
+    before = config.stat()
+    other_account = DEVELOPER.replace("111122223333", "444455556666")  # the same length: the same size
+    config.write_text(
+        config.read_text().replace(
+            f"saml_role_arn = {DEVELOPER}\nsaml_user", f"saml_role_arn = {other_account}\nsaml_user"
+        )
+    )
+    later = before.st_mtime_ns + 1_000_000_000  # a clock tick later, whatever the file system's resolution
+    os.utime(config, ns=(later, later))
+    assert config.stat().st_size == before.st_size and config.stat().st_mtime_ns != before.st_mtime_ns
+    result = run(env, "credential-process", "--profile", "alice")
+    assert result.returncode == 1 and "ASIADEVELOPER" not in result.stdout
+    assert "samlbroker login --profile alice" in result.stderr
