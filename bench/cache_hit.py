@@ -2,15 +2,25 @@
 
     python bench/cache_hit.py [--runs 20]
 
-samlbroker is installed (not editable, no dependencies: a hit needs none) into bench/.peers/clean, so the
-figures are what a `pip install samlbroker` user gets. Commands alternate run by run; medians compared:
+samlbroker is installed with its dependencies (`pip install`, not editable) into bench/.peers/clean, so the
+figures are what a `pip install samlbroker` user gets (their packages' .pth files and all). Commands run
+round by round, the one that goes first rotating each round, after three warm-up rounds; each figure is the
+median of the runs. The commands:
 - ``python -c pass``: the floor of any Python program;
 - ``python -c "import re"``: the floor of any pip-installed command (pip's console-script wrapper imports re);
 - ``samlbroker credential-process --profile bench``: what ~/.aws/config runs;
 - ``python -m samlbroker credential-process --profile bench``: the same without pip's wrapper;
 - ``aws-adfs login --stdout ...``: aws-adfs 2.13's credential_process answer from its own session cache
   (``--skip-peers`` leaves it out; it is installed into bench/.peers on first use).
-With valgrind installed, each command's instruction count is reported too: a figure machine load cannot move.
+Three more, for what shutdown costs (a hit ends with ``os._exit`` once its answer is flushed):
+- ``python -c "import os; os._exit(0)"``: ``python -c pass`` without the interpreter's shutdown;
+- pip's wrapper ending in ``os._exit(0)``: the installed ``samlbroker`` script, our import and call replaced
+  by ``os._exit(0)``; the hit less this is what our three modules and the answer cost;
+- pip's wrapper ending in ``sys.exit(0)``: the same with a normal shutdown; less the one above, what
+  ``os._exit`` saves.
+With valgrind installed, each command's instruction count is reported too (a figure machine load cannot
+move), and from them: the shutdown that ``os._exit`` saves after the wrapper's imports, and the instructions
+of our own part of a hit.
 """
 
 from __future__ import annotations
@@ -34,15 +44,32 @@ sys.path.insert(0, str(HERE))
 
 
 def clean_install() -> Path:
-    """A venv with samlbroker installed the way users get it (reinstalled on every run: the current code)."""
+    """A venv with samlbroker and its dependencies installed the way users get them (the current code)."""
     python = CLEAN / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(CLEAN)], check=True)
+    # --force-reinstall: the same version number, but this checkout's code; dependencies come as pip picks them.
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(HERE.parent)],
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--force-reinstall",
+         str(HERE.parent)],
         check=True,
-    )
+    )  # fmt: skip
+    subprocess.run([str(python), "-m", "pip", "check", "-q"], check=True)  # every dependency is there
+    subprocess.run([str(python), "-c", "import botocore, requests, lxml, signxml, spnego, bs4"], check=True)
     return python
+
+
+def wrapper_floor(script: Path, folder: Path, ending: str) -> Path:
+    """pip's console-script wrapper of ``script`` with our import and call replaced by ``ending``."""
+    text = script.read_text()
+    ours = "from samlbroker.cli import console_main\n"
+    call = "    sys.exit(console_main())\n"
+    if ours not in text or call not in text:
+        raise SystemExit(f"{script} is not the console-script wrapper this bench knows:\n{text}")
+    floor = folder / f"wrapper-{ending.split('(')[0].replace('.', '-')}"
+    floor.write_text(text.replace(ours, "import os\n").replace(call, f"    {ending}\n"))
+    floor.chmod(0o755)
+    return floor
 
 
 def seeded_home(python: Path) -> dict[str, str]:
@@ -83,15 +110,20 @@ def main() -> None:
     args = parser.parse_args()
     python = clean_install()
     env = seeded_home(python)
-    script = str(python.parent / "samlbroker")
+    script = python.parent / "samlbroker"
+    floor = wrapper_floor(script, Path(env["HOME"]), "os._exit(0)")
+    plain_exit = wrapper_floor(script, Path(env["HOME"]), "sys.exit(0)")
     commands = {
         "python -c pass": ([str(python), "-c", "pass"], env),
         'python -c "import re"': ([str(python), "-c", "import re"], env),
-        "samlbroker credential-process": ([script, "credential-process", "--profile", "bench"], env),
+        "samlbroker credential-process": ([str(script), "credential-process", "--profile", "bench"], env),
         "python -m samlbroker credential-process": (
             [str(python), "-m", "samlbroker", "credential-process", "--profile", "bench"],
             env,
         ),
+        NO_SHUTDOWN: ([str(python), "-c", "import os; os._exit(0)"], env),
+        WRAPPER_FLOOR: ([str(floor), "credential-process", "--profile", "bench"], env),
+        WRAPPER_EXIT: ([str(plain_exit), "credential-process", "--profile", "bench"], env),
     }
     if not args.skip_peers:
         commands["aws-adfs login --stdout (its session cache)"] = aws_adfs_hit()
@@ -99,13 +131,7 @@ def main() -> None:
         if "credential-process" in name or "aws-adfs" in name:
             out = subprocess.run(command, env=command_env, capture_output=True, text=True, check=True)
             assert json.loads(out.stdout)["AccessKeyId"].startswith("ASIA"), out
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for round_ in range(args.runs + 3):
-        for name, (command, command_env) in commands.items():
-            start = time.perf_counter()
-            subprocess.run(command, env=command_env, stdout=subprocess.DEVNULL, check=True)
-            if round_ >= 3:  # three warm-up rounds
-                times[name].append(time.perf_counter() - start)
+    times = alternated(commands, args.runs)
     base = statistics.median(times["python -c pass"])
     counts = {name: instructions(command, command_env) for name, (command, command_env) in commands.items()}
     results = {}
@@ -123,13 +149,63 @@ def main() -> None:
                 f"   {counts[name] / 1e6:5.1f} M instructions  {results[name]['instructions_ratio']:5.3f}x"
             )
         print(line)
-    summary: dict[str, object] = {"runs": args.runs, "results": results}
+    summary: dict[str, object] = {"runs": args.runs, "results": results, "derived": derived(times, counts)}
+    for line in summary["derived"].values():  # type: ignore[union-attr]
+        print(line)
     peer = "aws-adfs login --stdout (its session cache)"
     if peer in times:
         ratio = statistics.median(times[peer]) / statistics.median(times["samlbroker credential-process"])
         summary["aws_adfs_over_samlbroker"] = round(ratio, 1)
         print(f"aws-adfs's cache hit takes {ratio:.1f}x as long as samlbroker's")
     args.output.write_text(json.dumps(summary, indent=2) + "\n")
+
+
+NO_SHUTDOWN = 'python -c "import os; os._exit(0)"'
+WRAPPER_FLOOR = "pip's wrapper, then os._exit(0)"
+WRAPPER_EXIT = "pip's wrapper, then sys.exit(0)"
+
+
+def alternated(commands: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> dict[str, list[float]]:
+    """Wall times of ``runs`` rounds after three warm-up rounds; each round starts one command later."""
+    names = list(commands)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(runs + 3):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            command, command_env = commands[name]
+            start = time.perf_counter()
+            subprocess.run(command, env=command_env, stdout=subprocess.DEVNULL, check=True)
+            if round_ >= 3:
+                times[name].append(time.perf_counter() - start)
+    return times
+
+
+def derived(times: dict[str, list[float]], counts: dict[str, int | None]) -> dict[str, str]:
+    """The figures BENCHMARKS.md draws from the rows: what shutdown costs, what our own part of a hit costs."""
+    ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    lines = {
+        "pass_shutdown": f"python -c pass spends {ms['python -c pass'] - ms[NO_SHUTDOWN]:.1f} ms of its "
+        f"{ms['python -c pass']:.1f} ms on shutdown (its median less {NO_SHUTDOWN}'s)",
+    }
+    bare, no_shutdown = counts.get("python -c pass"), counts.get(NO_SHUTDOWN)
+    if bare and no_shutdown:
+        lines["pass_shutdown_instructions"] = (
+            f"python -c pass spends {(bare - no_shutdown) / 1e6:.1f} M of its {bare / 1e6:.1f} M instructions "
+            f"on shutdown ({(bare - no_shutdown) / bare:.0%})"
+        )
+    hit, floor = counts.get("samlbroker credential-process"), counts.get(WRAPPER_FLOOR)
+    plain_exit = counts.get(WRAPPER_EXIT)
+    if hit and floor:
+        lines["our_part"] = (
+            f"our three modules and the answer: {(hit - floor) / 1e6:.1f} M instructions, {(hit - floor) / hit:.0%} "
+            f"of the hit (the hit less {WRAPPER_FLOOR})"
+        )
+    if plain_exit and floor:
+        lines["wrapper_shutdown"] = (
+            f"shutdown after the wrapper's imports (re, enum...): {(plain_exit - floor) / 1e6:.1f} M "
+            f"instructions ({WRAPPER_EXIT} less {WRAPPER_FLOOR})"
+        )
+    return lines
 
 
 def aws_adfs_hit() -> tuple[list[str], dict[str, str]]:

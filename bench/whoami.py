@@ -49,8 +49,10 @@ def main() -> None:
         }
         lab.idp.reset()
         times: dict[str, list[float]] = {name: [] for name in commands}
+        names = list(commands)
         for round_ in range(args.runs + 1):
-            for name, command in commands.items():
+            for name in names if round_ % 2 == 0 else names[::-1]:  # which goes first alternates
+                command = commands[name]
                 start = time.perf_counter()
                 subprocess.run(command, env=env, check=True, capture_output=True)
                 if round_:
