@@ -136,4 +136,7 @@ def acquire_ticket(principal: str, password: str, forwardable: bool = False) -> 
     krb5.cc_initialize(context, cache, creds.client)
     krb5.cc_store_cred(context, cache, creds)
     name = b"MEMORY:" + (cache.name or b"")
-    return TicketCache(name.decode(), principal, cache, context)
+    # The KDC's spelling of the client (AD answers ALICE@ or CORP\\alice with the canonical alice@REALM):
+    # the cache holds that name, and GSSAPI finds the ticket only by it.
+    canonical = krb5.unparse_name_flags(context, creds.client).decode()
+    return TicketCache(name.decode(), canonical, cache, context)

@@ -13,6 +13,8 @@ _KERBEROS_FAILURES: tuple[tuple[str, str], ...] = (
     (r"preauthentication failed|password incorrect|decrypt integrity check failed", "password"),
     (r"credentials have been revoked|client locked out|account disabled", "revoked"),
     (r"password has expired|key has expired", "password_expired"),
+    (r"client's entry in database has expired", "account_expired"),
+    (r"kdc policy rejects request", "policy"),
     (r"clock skew too great", "skew"),
     (r"ticket expired|credentials? ha(?:s|ve) expired", "expired"),
     (r"server \S* ?not found in kerberos database|server principal unknown|server not found", "unknown_spn"),
@@ -54,11 +56,27 @@ def describe_kerberos_failure(
     cache = os.environ.get("KRB5CCNAME") or "the default ticket cache"
     kinit = f"run kinit USER@{realm}, or give --user"
     if kind == "password":
-        return f"Kerberos refused the password for {who or principal} (one attempt made, not retried)"
+        return (
+            f"Kerberos refused the password for {who or principal} "
+            "(KDC_ERR_PREAUTH_FAILED; one attempt made, not retried)"
+        )
     if kind == "revoked":
-        return f"the KDC refused {who or principal}: the account is disabled or locked out"
+        return (
+            f"the KDC refused {who or principal}: the account is disabled or locked out "
+            "(KDC_ERR_CLIENT_REVOKED); the password was not retried"
+        )
     if kind == "password_expired":
-        return f"the password of {who or principal} has expired: change it, then sign in again"
+        return (
+            f"the password of {who or principal} has expired or must be changed at next logon "
+            "(KDC_ERR_KEY_EXPIRED): change it, then sign in again"
+        )
+    if kind == "account_expired":
+        return f"the account {who or principal} has expired (KDC_ERR_NAME_EXP)"
+    if kind == "policy":
+        return (
+            f"the KDC's policy refuses {who or principal} (KDC_ERR_POLICY: logon hours, workstation "
+            "or other account restrictions)"
+        )
     if kind == "skew":
         return (
             "Kerberos failed: this computer's clock differs too much from the KDC's or the IdP's "

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import spnego
 from spnego.channel_bindings import GssChannelBindings
 from spnego.exceptions import BadBindingsError
 
+from .acceptors import DEFAULT_ACCEPTOR, Acceptor, AcceptorRefused
 from .digest import DigestAuthority, parse_auth_params
 from .httpd import LabHandler, LabHTTPServer
 from .mfa import SecondFactorDesk, render
@@ -61,7 +61,8 @@ from .wia_tokens import (
 )
 
 # Outcomes that count as a failed sign-in for the user named.
-_FAILURES = {"bad_password", "unknown_user", "disabled", "bad_bindings"}
+_FAILURES = {"bad_password", "unknown_user", "disabled", "bad_bindings", "locked_out", "account_expired",
+             "password_expired", "must_change_password", "logon_hours", "workstation"}  # fmt: skip
 
 SIGNON_PATH = "/adfs/ls/IdpInitiatedSignOn.aspx"
 WIA_PATH = "/adfs/ls/wia"
@@ -115,6 +116,7 @@ class IdPServer(LabHTTPServer):
         wia_user_agents: Sequence[str] = DEFAULT_WIA_USER_AGENTS,
         variant: IdPVariant = DEFAULT_VARIANT,
         ntlm_user_file: Path | None = None,
+        acceptor: Acceptor = DEFAULT_ACCEPTOR,
     ) -> None:
         if extended_protection not in ("allow", "require", "off"):
             raise ValueError("extended_protection must be allow, require or off")
@@ -135,6 +137,8 @@ class IdPServer(LabHTTPServer):
         self.wia_base = ""
         # How this IdP differs, as deployments do (lab.variant); tests may replace it between logins.
         self.variant = variant
+        # Who checks NTLM/Negotiate tokens (lab.acceptors): pyspnego's, or a domain controller's.
+        self.acceptor = acceptor
         self.failed_attempts: Counter[str] = Counter()
         self.events: list[dict[str, Any]] = []
         self.sessions: dict[str, str] = {}
@@ -493,9 +497,7 @@ class IdPHandler(LabHandler):
                     or self._context_scheme != scheme
                     or _initial_token(scheme, token, info)
                 ):
-                    self._context = spnego.server(
-                        hostname=self.server.hostname, service="HTTP", protocol=scheme
-                    )
+                    self._context = self.server.acceptor.new_context(scheme, self.server.hostname)
                     self._context_scheme = scheme
                 out = self._context.step(token, channel_bindings=bindings)
         except Exception as exc:
@@ -544,6 +546,8 @@ class IdPHandler(LabHandler):
             name = user.name if user else self.server.users.account_name(login)
             if isinstance(exc, BadBindingsError):
                 outcome = "bad_bindings"
+            elif isinstance(exc, AcceptorRefused):
+                outcome = exc.outcome
             else:
                 outcome = "bad_password" if user else "unknown_user"
             self._record(name, label, outcome, mechanism="ntlm")
@@ -639,5 +643,7 @@ def _kerberos_channel_bound(context: object) -> bool:
 
     pyspnego keeps the GSSAPI flags on its GSSAPI proxy but does not map this one; the lab reads it there.
     """
+    if isinstance(getattr(context, "channel_bound", None), bool):  # an acceptor that says so itself
+        return context.channel_bound  # type: ignore[attr-defined]
     proxy = getattr(context, "_context", None) if type(context).__name__ == "NegotiateProxy" else context
     return bool(getattr(proxy, "_context_attr", 0) & GSS_C_CHANNEL_BOUND_FLAG)

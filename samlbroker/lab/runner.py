@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .acceptors import DEFAULT_ACCEPTOR, Acceptor
 from .federation import FederationServer
 from .idp import SHIBBOLETH_PATH, SIGNON_PATH, IdPServer
 from .pki import LabPKI, create_pki
@@ -47,10 +48,13 @@ class Lab:
         sts_port: int = 0,
         kerberos: bool | None = None,
         variant: IdPVariant = DEFAULT_VARIANT,
+        acceptor: Acceptor | None = None,
     ) -> None:
         """``kerberos``: None starts the lab KDC when its programs are installed, True requires it, False skips it.
 
         ``variant``: how the lab IdP differs from the default, as real deployments do (``lab.variant``).
+        ``acceptor``: who checks NTLM/Negotiate tokens (``lab.acceptors``); None is pyspnego's, with the
+        lab's users in ``NTLM_USER_FILE``. Another (a domain controller's) leaves that variable alone.
         """
         self.users_file = Path(users_file) if users_file is not None else None
         self._workdir = Path(workdir) if workdir is not None else None
@@ -65,6 +69,7 @@ class Lab:
         self.ntlm_user_file: Path | None = None
         self.kerberos = kerberos
         self.variant = variant
+        self.acceptor = acceptor
         self.kdc: Any = None
         self.kdc_unavailable: str | None = None
         self._saved_keytab: str | None = None
@@ -101,6 +106,7 @@ class Lab:
             channel_binding_data=self.pki.tls_server_end_point(),
             variant=self.variant,
             ntlm_user_file=self.ntlm_user_file,
+            acceptor=self.acceptor or DEFAULT_ACCEPTOR,
         ).start()
         self._start_kdc()
         providers = {arn: self.signing_cert_pem for arn in sorted(self.users.provider_arns())}
