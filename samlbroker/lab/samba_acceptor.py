@@ -80,7 +80,11 @@ def main(smb_conf: str) -> int:
             else:
                 answer = step(request)
         except Exception as exc:  # a malformed request or token: say so, keep serving
-            answer = {"error": "NT_STATUS_INVALID_PARAMETER", "status": 0, "message": f"{type(exc).__name__}: {exc}"}
+            answer = {
+                "error": "NT_STATUS_INVALID_PARAMETER",
+                "status": 0,
+                "message": f"{type(exc).__name__}: {exc}",
+            }
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
     return 0

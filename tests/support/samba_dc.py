@@ -42,7 +42,7 @@ START_TIMEOUT = 60.0
 ROLES = "arn:aws:iam::111122223333:role/Developer, arn:aws:iam::111122223333:role/ReadOnly"
 
 
-def _password() -> str:
+def new_password() -> str:
     return f"Ad-{secrets.token_urlsafe(12)}-9x"  # meets AD's complexity rules
 
 
@@ -54,7 +54,7 @@ class ADUser:
     disabled: bool = False
     must_change: bool = False
     password_expired: bool = False
-    password: str = field(default_factory=_password, repr=False)
+    password: str = field(default_factory=new_password, repr=False)
 
 
 # Each account-state test has its own account, so one test's failures never lock another's user out.
@@ -74,12 +74,16 @@ def samba_missing() -> str | None:
     path = f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"
     for program in ("samba-tool", "samba", "ldbsearch", "kinit"):
         if shutil.which(program, path=path) is None:
-            return f"{program} is not installed (Samba AD DC: samba-ad-dc, ldb-tools, krb5-user): run ./dev test"
+            return (
+                f"{program} is not installed (Samba AD DC: samba-ad-dc, ldb-tools, krb5-user): run ./dev test"
+            )
     probe = subprocess.run(
         [DEBIAN_PYTHON, "-c", "import samba.gensec, samba.samdb"], capture_output=True, text=True, check=False
     )
     if probe.returncode != 0:
-        return f"Samba's Python bindings are not importable by {DEBIAN_PYTHON} (python3-samba): run ./dev test"
+        return (
+            f"Samba's Python bindings are not importable by {DEBIAN_PYTHON} (python3-samba): run ./dev test"
+        )
     if os.geteuid() != 0:
         return "a Samba DC runs as root; these tests need root (as in CI)"
     return None
@@ -129,6 +133,7 @@ class SambaDC:
     def __init__(self, workdir: Path, users: tuple[ADUser, ...] = AD_USERS) -> None:
         self.workdir = workdir
         self.users = {user.name: user for user in users}
+        self.passwords = {user.name: user.password for user in users}  # as they are now in AD
         self.smb_conf = workdir / "etc" / "smb.conf"
         self.keytab = workdir / "idp.keytab"
         self.krb5_conf = workdir / "krb5.conf"
@@ -154,7 +159,7 @@ class SambaDC:
                      "must_change": u.must_change, "password_expired": u.password_expired}
                     for u in self.users.values()
                 ],
-                "service": {"name": SERVICE_ACCOUNT, "password": _password(), "spn": f"HTTP/{IDP_HOST}",
+                "service": {"name": SERVICE_ACCOUNT, "password": new_password(), "spn": f"HTTP/{IDP_HOST}",
                             "keytab": str(self.keytab)},
                 "lockout": {"threshold": LOCKOUT_THRESHOLD, "minutes": 30},
             }
@@ -192,7 +197,7 @@ class SambaDC:
     def _provision(self) -> None:
         self.smb_conf.parent.mkdir(parents=True)
         self.smb_conf.write_text("")
-        admin = _password()
+        admin = new_password()
         subprocess.run(
             ["samba-tool", "domain", "provision", "-s", str(self.smb_conf), f"--targetdir={self.workdir}",
              f"--realm={REALM}", f"--domain={DOMAIN}", "--host-name=dc1", "--server-role=dc",
@@ -204,6 +209,9 @@ class SambaDC:
         extra = (
             f"\tserver services = kdc\n\tkrb5 port = {self.kdc_port}\n\tkpasswd port = {self.kpasswd_port}\n"
             f"\tsmb ports = {self.smb_port}\n\tpid directory = {self.workdir / 'run'}\n"
+            # AD (and Samba) accept the previous password over NTLM for 60 minutes after a change; the
+            # tests change passwords and mean the new one at once.
+            "\told password allowed period = 0\n"
         )
         text = re.sub(r"\tserver services = [^\n]*\n", extra, self.smb_conf.read_text(), count=1)
         self.smb_conf.write_text(text)
@@ -219,7 +227,9 @@ class SambaDC:
                 return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"the Samba KDC did not answer on port {self.kdc_port} within {START_TIMEOUT:.0f} s")
+        raise RuntimeError(
+            f"the Samba KDC did not answer on port {self.kdc_port} within {START_TIMEOUT:.0f} s"
+        )
 
     # the directory
 
@@ -247,6 +257,7 @@ class SambaDC:
     def set_password(self, name: str, password: str) -> None:
         """An administrator's password reset (``samba-tool user setpassword``), without argv."""
         self._directory({"op": "setpassword", "name": name, "password": password})
+        self.passwords[name] = password
 
     def unlock(self, name: str) -> None:
         self._directory({"op": "unlock", "name": name})
@@ -261,7 +272,7 @@ class SambaDC:
         """A TGT for ``name`` from the Samba KDC into ``ccache`` (the real kinit; the password on stdin)."""
         env = {**os.environ, **self.client_env(ccache)}
         subprocess.run(
-            ["kinit", f"{name}@{REALM}"], input=self.users[name].password + "\n", env=env,
+            ["kinit", f"{name}@{REALM}"], input=self.passwords[name] + "\n", env=env,
             capture_output=True, text=True, check=True,
         )  # fmt: skip
 
@@ -269,7 +280,9 @@ class SambaDC:
         """The lab IdP's directory for this domain: every AD user mapped to lab roles (passwords stay in AD)."""
         lines = [f"[lab]\ndomain = {DOMAIN}\nrealm = {REALM}\nsession_duration = 3600\n"]
         for user in self.users.values():
-            lines.append(f"[user {user.name}]\npassword = {user.password}\nroles = {ROLES}\nprovider = corp-adfs\n")
+            lines.append(
+                f"[user {user.name}]\npassword = {user.password}\nroles = {ROLES}\nprovider = corp-adfs\n"
+            )
         return "\n".join(lines)
 
 
@@ -297,6 +310,24 @@ def ad_lab(samba_dc: SambaDC) -> Iterator[object]:
     users_file = samba_dc.workdir / "lab-users.ini"
     users_file.write_text(samba_dc.lab_users_text())
     users_file.chmod(0o600)
-    with SambaAcceptor(samba_dc.smb_conf, keytab=samba_dc.keytab) as acceptor:
-        with Lab(users_file=users_file, workdir=samba_dc.workdir / "lab", kerberos=False, acceptor=acceptor) as lab:
-            yield lab
+    acceptor = SambaAcceptor(samba_dc.smb_conf, keytab=samba_dc.keytab)
+    lab = Lab(users_file=users_file, workdir=samba_dc.workdir / "lab", kerberos=False, acceptor=acceptor)
+    with acceptor, lab:
+        yield lab
+
+
+@pytest.fixture
+def ad_idp(ad_lab):
+    """The AD lab's IdP, its events and counters zeroed for this test."""
+    ad_lab.idp.reset()
+    return ad_lab.idp
+
+
+@pytest.fixture
+def realm_env(samba_dc: SambaDC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's Kerberos client: the DC's krb5.conf and an empty ticket cache of its own."""
+    ccache = tmp_path / "krb5cc"
+    for name, value in samba_dc.client_env(ccache).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("KRB5_CLIENT_KTNAME", raising=False)
+    return ccache

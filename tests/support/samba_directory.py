@@ -37,7 +37,9 @@ def main(smb_conf: str) -> int:
     samdb = SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
 
     def user_dn(name: str) -> str:
-        found = samdb.search(samdb.domain_dn(), ldb.SCOPE_SUBTREE, f"(sAMAccountName={ldb.binary_encode(name)})", [])
+        found = samdb.search(
+            samdb.domain_dn(), ldb.SCOPE_SUBTREE, f"(sAMAccountName={ldb.binary_encode(name)})", []
+        )
         return str(found[0].dn)
 
     def modify(dn: str, changes: dict[str, str], controls: list[str] | None = None) -> None:
@@ -49,7 +51,11 @@ def main(smb_conf: str) -> int:
     op = request["op"]
     if op == "populate":
         for user in request["users"]:
-            samdb.newuser(user["name"], user["password"], force_password_change_at_next_login_req=user.get("must_change", False))
+            samdb.newuser(
+                user["name"],
+                user["password"],
+                force_password_change_at_next_login_req=user.get("must_change", False),
+            )
             if user.get("disabled"):
                 samdb.disable_account(f"(sAMAccountName={ldb.binary_encode(user['name'])})")
             if user.get("password_expired"):
@@ -70,7 +76,11 @@ def main(smb_conf: str) -> int:
             window = str(-int(lockout["minutes"]) * TICKS_PER_MINUTE)
             modify(
                 samdb.domain_dn(),
-                {"lockoutThreshold": str(lockout["threshold"]), "lockoutDuration": window, "lockOutObservationWindow": window},
+                {
+                    "lockoutThreshold": str(lockout["threshold"]),
+                    "lockoutDuration": window,
+                    "lockOutObservationWindow": window,
+                },
             )
     elif op == "setpassword":
         samdb.setpassword(f"(sAMAccountName={ldb.binary_encode(request['name'])})", request["password"])
