@@ -4,9 +4,10 @@ It behaves as AD FS does on the wire: the IdP-initiated sign-on URL answers a br
 forms sign-in page and a client whose User-Agent is in ``WIASupportedUserAgents`` with a redirect to the
 Windows-integrated endpoint ``/adfs/ls/wia``, which answers like IIS (``401`` with ``Negotiate`` and
 ``NTLM`` challenges, and Digest here); a signed-in client (``MSISAuth`` cookie) gets the auto-post page
-with a signed SAMLResponse. NTLM and Negotiate run through pyspnego's acceptor, one security context per
-TCP connection, with channel bindings (Extended Protection) checked: NTLM's and Kerberos's when the client
-sends them, and required of both with ``extended_protection="require"``.
+with a signed SAMLResponse. NTLM and Negotiate run through the IdP's acceptor (``lab.acceptors``: pyspnego's
+by default, or a domain controller's), one security context per TCP connection, with channel bindings
+(Extended Protection) checked: NTLM's and Kerberos's when the client sends them, and required of both with
+``extended_protection="require"``.
 """
 
 from __future__ import annotations
