@@ -37,6 +37,7 @@ SERVICE_ACCOUNT = "svc-idp"
 DEBIAN_PYTHON = "/usr/bin/python3"
 DIRECTORY_SCRIPT = Path(__file__).with_name("samba_directory.py")
 LEFTOVER = Path(tempfile.gettempdir()) / "samlbroker-samba-dc.pid"
+WORKDIR_PREFIX = "samlbroker-samba-"
 LOCKOUT_THRESHOLD = 3
 START_TIMEOUT = 60.0
 ROLES = "arn:aws:iam::111122223333:role/Developer, arn:aws:iam::111122223333:role/ReadOnly"
@@ -108,22 +109,32 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def end_leftover_dc() -> None:
-    """End a DC a killed run left behind: the pid it recorded, if that process is still its samba."""
+def _start_time(pid: int) -> str | None:
+    """When the process started (clock ticks since boot, /proc/PID/stat field 22): with the pid, its identity."""
     try:
-        pid_text, workdir = LEFTOVER.read_text().split("\n", 1)
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else fields[19]  # a zombie has ended
+
+
+def end_leftover_dc() -> None:
+    """Clean up after a killed run: end its samba (the pid it recorded, if still that process), remove its folder."""
+    try:
+        pid_text, started, workdir = LEFTOVER.read_text().split("\n", 2)
         pid = int(pid_text)
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except (OSError, ValueError):
         LEFTOVER.unlink(missing_ok=True)
         return
-    if "samba" in command and workdir.strip() in command:
+    workdir = workdir.strip()
+    if _start_time(pid) == started.strip():  # still that process (samba rewrites its command line)
         os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            if not Path(f"/proc/{pid}").exists():
+        for _ in range(200):
+            if _start_time(pid) is None:
                 break
             time.sleep(0.05)
-        shutil.rmtree(workdir.strip(), ignore_errors=True)
+    if Path(workdir).name.startswith(WORKDIR_PREFIX):
+        shutil.rmtree(workdir, ignore_errors=True)
     LEFTOVER.unlink(missing_ok=True)
 
 
@@ -179,7 +190,7 @@ class SambaDC:
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,
             )
-        LEFTOVER.write_text(f"{self._process.pid}\n{self.workdir}")
+        LEFTOVER.write_text(f"{self._process.pid}\n{_start_time(self._process.pid)}\n{self.workdir}")
         self._wait_until_it_answers()
         return self
 
@@ -292,7 +303,7 @@ def samba_dc() -> Iterator[SambaDC]:
     reason = samba_missing()
     if reason:
         pytest.skip(reason)
-    workdir = Path(tempfile.mkdtemp(prefix="samlbroker-samba-"))
+    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     dc = SambaDC(workdir)
     try:
         yield dc.start()
