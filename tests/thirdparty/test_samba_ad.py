@@ -7,7 +7,10 @@ is the product, unchanged, over real sockets.
 
 from __future__ import annotations
 
+import base64
+
 import pytest
+import requests
 from samba_dc import LOCKOUT_THRESHOLD, SambaDC
 
 from samlbroker import SAMLAuthenticationController, UserCredentials
@@ -138,3 +141,15 @@ def test_account_states_are_the_kdcs_and_the_dcs_own(
     refused(ad_lab, "ntlm", right)
     assert outcomes(ad_idp) == [(name, "ntlm", outcome)]  # NTLM: the DC's NTSTATUS, one attempt
     assert samba_dc.bad_password_count(name) == before  # the password was right: nothing counted
+
+
+def test_a_malformed_ntlm_token_is_refused_and_the_dc_helper_keeps_serving(ad_lab, ad_idp, samba_dc) -> None:
+    junk = base64.b64encode(b"NTLMSSP\x00\x03\x00\x00\x00" + b"\xff" * 40).decode()
+    wia = ad_lab.idp_url + "/adfs/ls/wia"
+    answer = requests.get(
+        wia, headers={"Authorization": f"NTLM {junk}"}, verify=str(ad_lab.ca_file), timeout=30
+    )
+    assert answer.status_code == 401
+    assert [o for _, _, o in outcomes(ad_idp)] == ["bad_token"]
+    assertion, _ = login(ad_lab, "ntlm", as_user(samba_dc, "CORP\\alice"))
+    assert assertion.subject == "CORP\\alice"
