@@ -32,7 +32,8 @@ import pytest
 
 REALM = "CORP.EXAMPLE"
 DOMAIN = "CORP"
-IDP_HOST = "localhost"
+IDP_HOST = "localhost"  # the service account's SPN: HTTP/localhost
+MACHINE_SPN_HOST = "127.0.0.1"  # the DC's machine account's: the IdP reached by address, keytab-less acceptor
 SERVICE_ACCOUNT = "svc-idp"
 DEBIAN_PYTHON = "/usr/bin/python3"
 DIRECTORY_SCRIPT = Path(__file__).with_name("samba_directory.py")
@@ -172,6 +173,7 @@ class SambaDC:
                 ],
                 "service": {"name": SERVICE_ACCOUNT, "password": new_password(), "spn": f"HTTP/{IDP_HOST}",
                             "keytab": str(self.keytab)},
+                "machine_spns": [f"HTTP/{MACHINE_SPN_HOST}"],
                 "lockout": {"threshold": LOCKOUT_THRESHOLD, "minutes": 30},
             }
         )  # fmt: skip

@@ -71,6 +71,12 @@ def main(smb_conf: str) -> int:
             from samba.net import Net
 
             Net(None, lp).export_keytab(keytab=service["keytab"], principal=service["spn"])
+        for spn in request.get("machine_spns", []):  # on the DC's own account: its acceptor's keys
+            message = ldb.Message(ldb.Dn(samdb, user_dn(f"{lp.get('netbios name')}$")))
+            message["servicePrincipalName"] = ldb.MessageElement(
+                spn, ldb.FLAG_MOD_ADD, "servicePrincipalName"
+            )
+            samdb.modify(message)
         lockout = request.get("lockout")
         if lockout:
             window = str(-int(lockout["minutes"]) * TICKS_PER_MINUTE)

@@ -2,7 +2,7 @@
 
 The lab IdP (``ad_lab``) accepts Kerberos with the service account's keytab exported from the DC and asks
 the DC about every NTLM logon, so NT hashes, account states and ``badPwdCount`` are AD's own. The client
-is the product, unchanged, over real sockets.
+is the product, over real sockets.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import base64
 
 import pytest
 import requests
-from samba_dc import LOCKOUT_THRESHOLD, SambaDC
+from samba_dc import LOCKOUT_THRESHOLD, MACHINE_SPN_HOST, SambaDC
 
 from samlbroker import SAMLAuthenticationController, UserCredentials
 from samlbroker.errors import AuthenticationFailedError
@@ -153,3 +153,17 @@ def test_a_malformed_ntlm_token_is_refused_and_the_dc_helper_keeps_serving(ad_la
     assert [o for _, _, o in outcomes(ad_idp)] == ["bad_token"]
     assertion, _ = login(ad_lab, "ntlm", as_user(samba_dc, "CORP\\alice"))
     assert assertion.subject == "CORP\\alice"
+
+
+def test_without_a_keytab_the_dc_itself_accepts_kerberos_for_its_machine_account_spn(
+    ad_lab, ad_idp, samba_dc, realm_env, monkeypatch
+) -> None:
+    from samlbroker.lab.samba_bridge import SambaAcceptor
+
+    with SambaAcceptor(samba_dc.smb_conf) as keytab_less:  # Kerberos and NTLM both through Samba's GENSEC
+        monkeypatch.setattr(ad_lab.idp, "acceptor", keytab_less)
+        url = ad_lab.signon_url.replace("//localhost:", f"//{MACHINE_SPN_HOST}:")
+        controller = SAMLAuthenticationController(verify=str(ad_lab.ca_file))
+        assertion = controller.get_saml_assertion(url, as_user(samba_dc, "CORP\\alice"), "kerberos")
+    assert assertion.subject == "CORP\\alice" and controller.last_mechanism == "kerberos"
+    assert outcomes(ad_idp) == [("alice", "kerberos", "success")]
