@@ -76,18 +76,29 @@ def _fail(message: object, code: int) -> int:
 
 
 def _setup_logging(verbose: bool) -> None:
+    """One stderr handler on the root logger, behind :class:`SecretFilter`: no logger's record passes unredacted.
+
+    ``-v`` shows our flow and urllib3's request lines (paths only) at DEBUG, and every other library's INFO.
+    """
     import logging
+
+    from ..logsafe import SecretFilter
 
     # Library warnings (urllib3's, botocore's) go to the log: only -v shows them, never a bare traceback-like line.
     logging.captureWarnings(True)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    quiet = {"py.warnings": logging.ERROR}
-    for name in ("samlbroker", "urllib3.connectionpool", "py.warnings"):
-        logger = logging.getLogger(name)
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if verbose else quiet.get(name, logging.WARNING))
-        logger.propagate = False
+    handler.addFilter(SecretFilter())
+    handler.name = "samlbroker-cli"
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.name == handler.name]:  # run() twice in one process
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    levels = {"samlbroker": logging.DEBUG, "urllib3": logging.DEBUG} if verbose else {}
+    levels["py.warnings"] = logging.DEBUG if verbose else logging.ERROR
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 if __name__ == "__main__":
