@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError
-from .ini import read_ini
+from .ini import decode_ini, read_ini
 
 if TYPE_CHECKING:
     from .sts import Credentials
 
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]")
 _KEY = re.compile(r"^\s*([^=:\s;#\[][^=:]*?)\s*[=:]")
+# A line as configparser and botocore read the file (universal newlines): not str.splitlines(), which also
+# breaks at form feeds, U+2028 and the like inside a value.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def credentials_path() -> Path:
@@ -86,7 +89,7 @@ def replace_section(text: str, section: str, values: Mapping[str, str | None]) -
 
     A value of None removes that key (with its continuation lines). A missing section is appended.
     """
-    lines = text.splitlines(keepends=True)
+    lines = _LINE.findall(text)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     start = next((i for i, line in enumerate(lines) if _section_of(line) == section), None)
     if start is None:
@@ -155,12 +158,12 @@ def write_section(
     with file_lock(path):
         read_ini(path)  # refuses to rewrite a file it cannot parse
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode_ini(path, path.read_bytes())  # bytes: CRLF line ends stay as they are
             current = path.stat().st_mode & 0o777
         except FileNotFoundError:
             text, current = "", 0o600
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read {path}: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
         atomic_write(path, replace_section(text, section, values), current if mode is None else mode)
     return path
 

@@ -104,3 +104,38 @@ def test_kerberos_mutual_is_required_unless_the_endpoint_says_no(tmp_path: Path)
     assert controller_for(load_endpoint("strict", path)).authenticator is None  # the default: required
     with pytest.raises(ConfigError, match=r"kerberos_mutual = 'sometimes'.*yes or no"):
         load_endpoint("bad", path)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [
+        ("utf-8-sig", "starts with a UTF-8 byte-order mark (BOM), which botocore cannot read"),
+        ("utf-16", "is saved as UTF-16"),
+        ("utf-16-be", "is saved as UTF-16"),
+    ],
+)
+def test_a_config_saved_with_a_byte_order_mark_says_so_and_how_to_save_it(
+    tmp_path: Path, encoding: str, said: str
+) -> None:
+    """Windows Notepad's "UTF-8 with BOM" and "Unicode": botocore reads neither, so name the mark."""
+    path = tmp_path / "config"
+    text = CONFIG if encoding != "utf-16-be" else "\ufeff" + CONFIG
+    path.write_bytes(text.replace("\n", "\r\n").encode(encoding))
+    with pytest.raises(ConfigError) as caught:
+        load_profile("dev", path)
+    message = str(caught.value)
+    assert said in message and "save it as UTF-8 without BOM" in message
+    assert str(path) in message and "\n" not in message and "malformed" not in message
+
+
+def test_a_config_with_a_line_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_bytes(CONFIG.replace("CORP\\alice", "CORP\\j\xf6rg").encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"config, line 9 is not UTF-8 text: save it as UTF-8 without BOM"):
+        load_profile("dev", path)
+
+
+def test_a_crlf_config_without_a_mark_reads_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_bytes(CONFIG.replace("\n", "\r\n").encode())
+    assert load_profile("dev", path).user == "CORP\\alice"

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from samlbroker.errors import ConfigError
-from samlbroker.store import replace_section, write_credentials
+from samlbroker.store import replace_section, write_credentials, write_section
 from samlbroker.sts import Credentials
 
 CREDS = Credentials(
@@ -84,6 +84,15 @@ def test_any_file_survives_a_write_except_for_the_one_section(text: str, target:
         assert [line for line in out.splitlines() if not line.strip().startswith(tuple(values))] == kept
 
 
+def test_a_crlf_file_on_disk_keeps_its_crlf_line_ends(tmp_path: Path) -> None:
+    path = tmp_path / "credentials"
+    path.write_bytes(b"# corp\r\n[prod]\r\naws_access_key_id = AKIAPROD\r\n")
+    write_credentials("dev", CREDS, path)
+    data = path.read_bytes()
+    assert data.startswith(b"# corp\r\n[prod]\r\naws_access_key_id = AKIAPROD\r\n\r\n[dev]\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
 def test_written_file_is_0600_and_keeps_other_profiles(tmp_path: Path) -> None:
     path = tmp_path / "credentials"
     path.write_text("# corp\n[prod]\naws_access_key_id = AKIAPROD\n")
@@ -104,6 +113,19 @@ def test_malformed_file_is_reported_with_line_and_left_untouched(tmp_path: Path)
     with pytest.raises(ConfigError, match=r"credentials, line 3"):
         write_credentials("dev", CREDS, path)
     assert path.read_text() == broken
+
+
+def test_a_credentials_file_with_a_byte_order_mark_is_named_as_such_and_left_untouched(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_bytes("[prod]\naws_access_key_id = AKIAPROD\n".encode("utf-8-sig"))
+    before = path.read_bytes()
+    with pytest.raises(
+        ConfigError, match=r"credentials starts with a UTF-8 byte-order mark .*UTF-8 without BOM"
+    ):
+        write_credentials("dev", CREDS, path)
+    assert path.read_bytes() == before
 
 
 # -- config files: "profile X" and "saml-endpoint X" sections, removals, continuation lines -------------
@@ -250,3 +272,27 @@ def test_a_symlinked_file_is_written_through_the_link(tmp_path: Path) -> None:
     write_credentials("dev", CREDS, link)
     assert link.is_symlink()
     assert "[dev]" in real.read_text() and real.read_text().startswith("[prod]\nk = v\n")
+
+
+_any_line = st.text(st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(st.none(), config_files()),
+    st.lists(
+        st.tuples(_any_line.filter(lambda s: s.strip() and "]" not in s), _any_line), min_size=1, max_size=4
+    ),
+)
+@example(existing=None, writes=[("a", "0\x0c0"), ("a", "1")])  # a form feed is no line break to configparser
+def test_nothing_samlbroker_writes_starts_with_a_byte_order_mark(
+    tmp_path_factory: pytest.TempPathFactory, existing: str | None, writes: list[tuple[str, str]]
+) -> None:
+    """Whatever the file held (or none) and whatever is written, even names and values starting with U+FEFF."""
+    path = tmp_path_factory.mktemp("nobom") / "config"
+    if existing is not None:
+        path.write_bytes(existing.encode())
+    for section, value in writes:
+        write_section(path, section, {"key": value.strip() or "x"})
+    write_credentials("\ufeffdev", CREDS, path)
+    assert not path.read_bytes().startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))

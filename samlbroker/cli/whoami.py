@@ -104,6 +104,9 @@ def _from_botocore(name: str | None, values: dict[str, str]) -> ProfileSession:
     except botocore.exceptions.ProfileNotFound:
         raise ConfigError(f"profile {name!r} is not in the AWS config or credentials file") from None
     except botocore.exceptions.BotoCoreError as exc:
+        from ..ini import credentials_path, read_ini
+
+        read_ini(credentials_path())  # a file botocore cannot parse: say why (a byte-order mark, the line)
         raise ConfigError(
             f"botocore cannot get credentials for profile {name or '(default)'}: {exc}"
         ) from None

@@ -143,6 +143,32 @@ def test_bad_config_is_one_line(cli_env, aws_home, config: str, expected: str) -
     assert expected in assert_one_line_error(run(cli_env, "login", "--profile", "dev"), 1)
 
 
+@pytest.mark.parametrize("command", ["login", "whoami"])
+def test_a_credentials_file_saved_with_a_byte_order_mark_is_one_line_naming_it(
+    lab, cli_env, aws_home, idp, password, command: str
+) -> None:
+    creds = aws_home / ".aws" / "credentials"
+    creds.write_bytes(
+        "[plain]\r\naws_access_key_id = AKIAPLAIN\r\naws_secret_access_key = s\r\n".encode("utf-8-sig")
+    )
+    before = creds.read_bytes()
+    if command == "login":
+        args = ["login", *lab_args(lab), "--role", ROLE, "--save-as", "dev"]
+    else:
+        args = ["whoami", "--profile", "plain"]
+    line = assert_one_line_error(run(cli_env, *args, stdin=password("alice")), 1)
+    assert f"{creds} starts with a UTF-8 byte-order mark" in line and "save it as UTF-8 without BOM" in line
+    assert creds.read_bytes() == before
+    assert idp.requests == 0  # found out before the IdP is asked
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_one_line_naming_it(cli_env, aws_home) -> None:
+    (aws_home / ".aws" / "config").write_bytes(b"\xef\xbb\xbf[profile dev]\nsaml_endpoint = x\n")
+    for args in (["login", "--profile", "dev"], ["credential-process", "--profile", "dev"], ["whoami"]):
+        line = assert_one_line_error(run(cli_env, *args), 1)
+        assert "config starts with a UTF-8 byte-order mark (BOM), which botocore cannot read" in line, args
+
+
 def test_corrupt_credentials_file_is_left_as_it_was(lab, cli_env, aws_home, password) -> None:
     creds = aws_home / ".aws" / "credentials"
     creds.write_text("[prod]\naws_access_key_id\n  = broken = \n[[\n")
