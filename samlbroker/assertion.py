@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import AuthenticationFailedError, NoRolesError, SAMLResponseError, SignatureError
-from .roles import RolePair, choose_role, friendly_names, parse_role_value
+from .roles import InvalidRoleValue, RolePair, choose_role, friendly_names, read_role_value
 from .xmlsafe import MAX_XML_BYTES, parse_xml
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ _MAX_SIGNATURES_TRIED = 8
 _INSTANT = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$", re.ASCII
 )
+_SECONDS = re.compile(r"-?[0-9]{1,12}", re.ASCII)
 _PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 
 
@@ -59,7 +60,7 @@ class SAMLAssertion:
     attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Every attribute of the assertion: name -> values."""
     skipped_role_values: tuple[str, ...] = ()
-    """Role attribute values that are not a role/provider ARN pair (ignored)."""
+    """Role attribute values AWS would refuse (not a role and a saml-provider ARN of one account): ignored."""
     signature_verified: bool = False
 
     @classmethod
@@ -75,6 +76,9 @@ class SAMLAssertion:
         ``trusted_certs``: PEM text (or a list of them); the signature must then verify against one
         of them and the roles are read only from the signed element. ``account_names`` (account id ->
         alias) qualifies friendly names when two accounts share a role name.
+
+        Every input gives an assertion or a SAMLBrokerError; NoRolesError (with the reason) when no Role
+        attribute value is a role/provider pair AWS would accept, so ``roles`` is never empty.
         """
         raw = decode_base64(data)
         root = parse_xml(raw)
@@ -106,26 +110,15 @@ class SAMLAssertion:
         verified: bool,
     ) -> SAMLAssertion:
         attributes = _attributes(assertion)
-        pairs: list[RolePair] = []
-        skipped: list[str] = []
-        for value in attributes.get(ROLE_ATTRIBUTE, ()):
-            pair = parse_role_value(value)
-            if pair is None:
-                skipped.append(value)
-            else:
-                pairs.append(pair)
-        if skipped and not pairs:
-            raise NoRolesError(
-                "the assertion's Role attribute holds no role/provider ARN pair "
-                f"(first value: {_short(skipped[0])})"
-            )
+        subject = _text(assertion.find("saml:Subject/saml:NameID", _NS))
+        pairs, skipped = _role_pairs(attributes, subject)
         return cls(
             xml=xml,
             base64=b64,
             roles=friendly_names(pairs, account_names),
             session_duration=_session_duration(attributes),
             not_on_or_after=_not_on_or_after(assertion),
-            subject=_text(assertion.find("saml:Subject/saml:NameID", _NS)),
+            subject=subject,
             role_session_name=_first(attributes, ROLE_SESSION_NAME_ATTRIBUTE),
             issuer=_text(assertion.find("saml:Issuer", _NS)),
             attributes=attributes,
@@ -320,16 +313,51 @@ def _first(attributes: Mapping[str, tuple[str, ...]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _role_pairs(
+    attributes: Mapping[str, tuple[str, ...]], subject: str | None
+) -> tuple[list[RolePair], list[str]]:
+    """The valid role/provider pairs of the Role attribute, and the values skipped; NoRolesError when none is valid."""
+    pairs: list[RolePair] = []
+    skipped: list[str] = []
+    reasons: list[str] = []
+    for value in attributes.get(ROLE_ATTRIBUTE, ()):
+        try:
+            pairs.append(read_role_value(value))
+        except InvalidRoleValue as exc:
+            skipped.append(value)
+            reasons.append(str(exc))
+    if pairs:
+        if skipped:
+            import logging
+
+            log = logging.getLogger("samlbroker")
+            for value, reason in zip(skipped, reasons, strict=True):
+                log.info("skipped Role attribute value %s: %s", _short(value), reason)
+        return pairs, skipped
+    who = f" to {subject}" if subject else ""
+    if ROLE_ATTRIBUTE not in attributes:
+        why = f"it has no Role attribute ({ROLE_ATTRIBUTE})"
+    elif not skipped:
+        why = "its Role attribute has no value"
+    else:
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        why = (
+            "no value of its Role attribute is a role/provider ARN pair AWS accepts: "
+            f"{_short(skipped[0])}, {reasons[0]}{more}"
+        )
+    raise NoRolesError(
+        f"the SAML assertion grants no AWS role{who}: {why}; ask your IdP administrator for access"
+    )
+
+
 def _session_duration(attributes: Mapping[str, tuple[str, ...]]) -> int | None:
     value = _first(attributes, SESSION_DURATION_ATTRIBUTE)
     if value is None:
         return None
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise SAMLResponseError(
-            f"the SessionDuration attribute is not a number of seconds: {_short(value)}"
-        ) from None
+    # Plain ASCII digits only: int() would also take "1_000", "+60" and other scripts' digits.
+    if not _SECONDS.fullmatch(value.strip()):
+        raise SAMLResponseError(f"the SessionDuration attribute is not a number of seconds: {_short(value)}")
+    seconds = int(value)
     if seconds <= 0:
         raise SAMLResponseError(
             f"the SessionDuration attribute is not a positive number of seconds: {seconds}"
@@ -346,12 +374,24 @@ def _not_on_or_after(assertion: etree._Element) -> dt.datetime | None:
     return parse_instant(value) if value else None
 
 
-def parse_instant(value: str) -> dt.datetime:
-    """An xs:dateTime as an aware UTC datetime (no zone means UTC, as SAML requires; 7-digit fractions ok)."""
+def parse_instant(value: str, what: str = "NotOnOrAfter") -> dt.datetime:
+    """An xs:dateTime as an aware UTC datetime (no zone means UTC, as SAML requires; 7-digit fractions ok).
+
+    A date that does not exist, a zone beyond +-14:00, or a moment outside what a datetime holds (years 1 to
+    9999 in UTC) is a SAMLResponseError naming ``what``.
+    """
+    invalid = f"the assertion has an invalid {what} time: {_short(value)}"
     match = _INSTANT.match(value.strip())
     if not match:
-        raise SAMLResponseError(f"the assertion has an invalid NotOnOrAfter time: {_short(value)}")
+        raise SAMLResponseError(invalid)
     year, month, day, hour, minute, second, fraction, zone = match.groups()
+    offset = dt.timedelta(0)
+    if zone and zone != "Z":
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if minutes > 59 or hours * 60 + minutes > 14 * 60:
+            raise SAMLResponseError(invalid + " (a time zone is at most 14:00 from UTC)")
+        offset = (-1 if zone[0] == "-" else 1) * dt.timedelta(hours=hours, minutes=minutes)
     try:
         moment = dt.datetime(
             int(year),
@@ -363,11 +403,8 @@ def parse_instant(value: str) -> dt.datetime:
             int((fraction or "0")[:6].ljust(6, "0")),
             tzinfo=dt.timezone.utc,
         )
+        return moment - offset
     except ValueError:
-        raise SAMLResponseError(f"the assertion has an invalid NotOnOrAfter time: {_short(value)}") from None
-    if zone and zone != "Z":
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        moment -= sign * offset
-    return moment
+        raise SAMLResponseError(invalid) from None
+    except OverflowError:
+        raise SAMLResponseError(invalid + " (outside the years 1 to 9999 in UTC)") from None

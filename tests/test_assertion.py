@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import datetime as dt
+import re
 import subprocess
 import sys
 
@@ -17,6 +19,7 @@ from samlbroker.assertion import ROLE_ATTRIBUTE, SAMLAssertion, decode_base64, p
 from samlbroker.errors import (
     AuthenticationFailedError,
     NoRolesError,
+    SAMLBrokerError,
     SAMLResponseError,
     SignatureError,
 )
@@ -310,11 +313,44 @@ def test_role_attribute_with_no_valid_pair_is_no_roles_error_naming_the_value(id
         SAMLAssertion.from_base64(encode_response(xml))
 
 
-def test_assertion_without_role_attribute_has_no_roles_and_cannot_get_credentials(idp):
-    assertion = SAMLAssertion.from_base64(encode_response(make(idp, roles=[], sign="none")))
-    assert assertion.roles == {}
-    with pytest.raises(NoRolesError):
-        assertion.get_role_credentials()
+def test_assertion_without_role_attribute_is_no_roles_error_when_parsed(idp):
+    with pytest.raises(NoRolesError) as caught:
+        SAMLAssertion.from_base64(encode_response(make(idp, roles=[], sign="none")))
+    message = str(caught.value)
+    assert "grants no AWS role to alice@lab.example: it has no Role attribute" in message
+    assert ROLE_ATTRIBUTE in message and "\n" not in message
+
+
+def test_role_attribute_without_any_value_is_no_roles_error_when_parsed(idp):
+    xml = make(idp, roles=[], sign="none", extra_attributes={ROLE_ATTRIBUTE: ["", "  "]})
+    with pytest.raises(NoRolesError, match="its Role attribute has no value"):
+        SAMLAssertion.from_base64(encode_response(xml))
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (f"{DEV_1[0]},{DEV_2[1]}", "the role is in account 111122223333 but the provider in 444455556666"),
+        (
+            f"{DEV_1[0]},arn:aws-cn:iam::111122223333:saml-provider/x",
+            "partition aws but the provider in aws-cn",
+        ),
+        (f"arn:aws:iam::111122223333:role//,{DEV_1[1]}", "has an empty role name"),
+    ],
+)
+def test_role_attribute_whose_values_aws_would_refuse_is_no_roles_error_with_the_reason(idp, value, reason):
+    xml = make(idp, roles=[], sign="none", extra_attributes={ROLE_ATTRIBUTE: [value, "admins"]})
+    with pytest.raises(NoRolesError, match="no value of its Role attribute") as caught:
+        SAMLAssertion.from_base64(encode_response(xml))
+    assert reason in str(caught.value) and "(and 1 more)" in str(caught.value)
+
+
+def test_a_refused_value_next_to_a_valid_pair_is_skipped_and_recorded(idp):
+    bad = f"{DEV_1[0]},{DEV_2[1]}"  # role and provider of two accounts
+    xml = make(idp, roles=[RO_1], sign="none", extra_attributes={ROLE_ATTRIBUTE: [bad]})
+    assertion = SAMLAssertion.from_base64(encode_response(xml))
+    assert assertion.roles == {"ReadOnly": RolePair(*RO_1)}
+    assert assertion.skipped_role_values == (bad,)
 
 
 def test_duplicate_role_values_give_one_role(idp):
@@ -596,3 +632,187 @@ def test_get_role_credentials_needs_a_choice_among_several_roles(idp):
     assertion = SAMLAssertion.from_base64(encode_response(make(idp)))
     with pytest.raises(RoleNotFoundError):
         assertion.get_role_credentials()
+
+
+# --- any input: a SAMLAssertion or a SAMLBrokerError, never another exception ------------------------------
+
+# Characters XML 1.0 can carry (lxml refuses the others when the test builds the response).
+_xml_chars = st.characters(min_codepoint=0x20, exclude_categories=("Cs",), exclude_characters="\ufffe\uffff")
+_xml_text = st.text(st.one_of(_xml_chars, st.sampled_from("\t\n\r")), max_size=40)
+_zones = st.one_of(
+    st.just(""),
+    st.just("Z"),
+    st.builds(
+        lambda sign, hours, minutes, colon: f"{sign}{hours:02d}{colon}{minutes:02d}",
+        st.sampled_from("+-"),
+        st.integers(0, 99),
+        st.integers(0, 99),
+        st.sampled_from(["", ":"]),
+    ),
+)
+_instants = st.one_of(
+    st.builds(
+        lambda moment, digits, zone: (
+            moment.strftime("%Y-%m-%dT%H:%M:%S").rjust(19, "0")
+            + (f".{moment.microsecond:06d}"[: digits + 1] if digits else "")
+            + zone
+        ),
+        st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59, 59, 999999)),
+        st.integers(0, 7),
+        _zones,
+    ),
+    st.from_regex(
+        r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})?\Z"
+    ),
+    _xml_text,
+)
+
+
+def _with_instants(xml: str, not_on_or_after: str, issue_instant: str, where: str) -> str:
+    root = etree.fromstring(xml.encode())
+    for element in root.iter(f"{{{SAMLP}}}Response", f"{{{SAML}}}Assertion"):
+        element.set("IssueInstant", issue_instant)
+    conditions = root.find("saml:Assertion/saml:Conditions", NS)
+    data = root.find("saml:Assertion/saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS)
+    if where == "subject":
+        del conditions.attrib["NotOnOrAfter"]
+    for element in {"conditions": [conditions], "subject": [data], "both": [conditions, data]}[where]:
+        element.set("NotOnOrAfter", not_on_or_after)
+    return b64(etree.tostring(root))
+
+
+def _expected_utc(text: str) -> dt.datetime | None:
+    """What a well-formed xs:dateTime means in UTC, or None when it names no moment a datetime holds."""
+    match = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?", text)
+    if not match:
+        return None
+    *fields, fraction, zone = match.groups()
+    try:
+        moment = dt.datetime(
+            *map(int, fields), int((fraction or "0")[:6].ljust(6, "0")), tzinfo=dt.timezone.utc
+        )
+    except ValueError:
+        return None
+    if zone and zone != "Z":
+        hours, minutes = int(zone[1:3]), int(zone[-2:])
+        if minutes > 59 or hours * 60 + minutes > 14 * 60:
+            return None
+        try:
+            return moment - (1 if zone[0] == "+" else -1) * dt.timedelta(hours=hours, minutes=minutes)
+        except OverflowError:
+            return None
+    return moment
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    not_on_or_after=_instants,
+    issue_instant=_instants,
+    where=st.sampled_from(["conditions", "subject", "both"]),
+)
+def test_any_issue_instant_and_not_on_or_after_give_an_assertion_or_a_saml_response_error(
+    idp, not_on_or_after, issue_instant, where
+):
+    data = _with_instants(make(idp, roles=[DEV_1], sign="none"), not_on_or_after, issue_instant, where)
+    expected = _expected_utc(not_on_or_after.strip())
+    if not not_on_or_after:  # an empty attribute is no attribute: the other one counts, else none
+        fallback = SAMLAssertion.from_base64(data).not_on_or_after
+        assert (fallback is None) == (where != "conditions")
+        return
+    try:
+        assertion = SAMLAssertion.from_base64(data)
+    except SAMLResponseError as exc:
+        assert expected is None, exc
+        assert "NotOnOrAfter" in str(exc) and "\n" not in str(exc)
+        return
+    assert assertion.not_on_or_after == expected
+    assert assertion.not_on_or_after.utcoffset() == dt.timedelta(0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.integers(-(10**20), 10**20).map(str),
+        st.from_regex(r"\A[ \t]*[+-]?[0-9_]{1,30}[ \t]*\Z"),
+        st.sampled_from(["\u0663\u0666\u0660\u0660", "\uff13\uff16\uff10\uff10", "1e3", "3600.0", " 3600 "]),
+        _xml_text,
+    )
+)
+def test_any_session_duration_is_positive_seconds_or_a_saml_response_error(idp, value):
+    xml = make(idp, roles=[DEV_1], sign="none", session_duration=None, extra_attributes={
+        "https://aws.amazon.com/SAML/Attributes/SessionDuration": [value]})  # fmt: skip
+    try:
+        assertion = SAMLAssertion.from_base64(encode_response(xml))
+    except SAMLResponseError as exc:
+        assert "SessionDuration" in str(exc)
+        text = value.strip()
+        assert not (text.isascii() and text.isdigit() and int(text) > 0 and len(text) <= 12), value
+        return
+    text = " ".join(value.split())
+    if not text:
+        assert assertion.session_duration is None  # an empty value is no value
+        return
+    assert text.isascii() and text.isdigit() and assertion.session_duration == int(text) > 0
+
+
+_arnish = st.builds(
+    lambda partition, service, region, account, kind, rest: (
+        f"arn:{partition}:{service}:{region}:{account}:{kind}{rest}"
+    ),
+    st.sampled_from(["aws", "aws-cn", "aws-us-gov", "aws-iso-b", "aws-", "AWS", "azure", ""]),
+    st.sampled_from(["iam", "sts", ""]),
+    st.sampled_from(["", "us-east-1"]),
+    st.sampled_from(["111122223333", "444455556666", "11112222333", "1111222233334", ""]),
+    st.sampled_from(["role", "saml-provider", "user", "assumed-role"]),
+    st.one_of(st.from_regex(r"\A/[\x21-\x7e]{0,30}\Z"), st.sampled_from(["", "/", "//", "/a//b"])),
+)
+_role_values = st.one_of(
+    _pairs.map(lambda pair: f"{pair[0]},{pair[1]}"),
+    st.builds(lambda a, b, sep: f"{a}{sep}{b}", _arnish, _arnish, st.sampled_from([",", " , ", ",,", ""])),
+    _xml_text,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    valid=st.lists(_pairs, max_size=3),
+    noise=st.lists(_role_values, max_size=4),
+    others=st.dictionaries(_xml_text.filter(str.strip), st.lists(_xml_text, max_size=3), max_size=3),
+    data=st.data(),
+)
+def test_any_role_and_attribute_values_give_valid_roles_or_no_roles_error(idp, valid, noise, others, data):
+    """Every pair kept is one AWS would accept, the valid ones are all kept; none kept is NoRolesError."""
+    values = data.draw(st.permutations([f"{role},{provider}" for role, provider in valid] + noise))
+    others.pop("https://aws.amazon.com/SAML/Attributes/SessionDuration", None)
+    xml = make(idp, roles=[], sign="none", extra_attributes={**others, ROLE_ATTRIBUTE: values})
+    try:
+        assertion = SAMLAssertion.from_base64(encode_response(xml))
+    except NoRolesError as exc:
+        assert not valid
+        assert str(exc).startswith("the SAML assertion grants no AWS role") and "\n" not in str(exc)
+        return
+    assert set(valid) <= {(p.role_arn, p.principal_arn) for p in assertion.roles.values()}
+    for name, pair in assertion.roles.items():
+        role, provider = pair.role_arn.split(":"), pair.principal_arn.split(":")
+        assert role[1] == provider[1] and role[4] == provider[4]  # one partition, one account
+        assert re.fullmatch(r"[0-9]{12}", pair.account_id)
+        assert re.fullmatch(r"[\w+=,.@-]{1,64}", pair.role_name, re.ASCII)
+        assert name in (pair.role_name, f"{pair.account_id}:{pair.role_name}", pair.role_arn)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.text(max_size=200), st.binary(max_size=200).map(lambda raw: base64.b64encode(raw).decode()))
+)
+def test_any_text_as_a_saml_response_is_a_saml_broker_error(data):
+    with pytest.raises(SAMLBrokerError):
+        SAMLAssertion.from_base64(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cut=st.integers(0, 10_000), length=st.integers(1, 40), junk=_xml_text)
+def test_a_damaged_response_is_an_assertion_or_a_saml_broker_error(idp, cut, length, junk):
+    xml = make(idp, sign="none")
+    cut %= len(xml)
+    with contextlib.suppress(SAMLBrokerError):
+        SAMLAssertion.from_base64(b64(xml[:cut] + junk + xml[cut + length :]))

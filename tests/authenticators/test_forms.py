@@ -39,11 +39,9 @@ def test_disabled_account_message_comes_through(lab, idp, password) -> None:
         _login(lab, UserCredentials("LAB\\carol", password("carol")))
 
 
-def test_user_without_roles_is_a_no_roles_error_at_role_choice(lab, idp, password) -> None:
-    assertion = _login(lab, UserCredentials("LAB\\dave", password("dave")))
-    assert assertion.roles == {}
-    with pytest.raises(NoRolesError, match="grants no AWS role"):
-        assertion.get_role_credentials()
+def test_user_without_roles_is_a_no_roles_error_from_the_login(lab, idp, password) -> None:
+    with pytest.raises(NoRolesError, match=r"grants no AWS role to LAB\\dave: it has no Role attribute"):
+        _login(lab, UserCredentials("LAB\\dave", password("dave")))
 
 
 def test_forms_without_credentials_is_a_clear_error(lab) -> None:

@@ -84,6 +84,13 @@ def test_several_roles_and_no_terminal_lists_the_choices(lab, cli_env, password)
         assert name in line
 
 
+@pytest.mark.parametrize("command", ["login", "roles"])
+def test_a_user_the_idp_grants_no_role_is_one_line_saying_why(lab, cli_env, password, command: str) -> None:
+    result = run(cli_env, command, *lab_args(lab, "forms", "LAB\\dave"), stdin=password("dave"))
+    line = assert_one_line_error(result, 1, password("dave"))
+    assert "the SAML assertion grants no AWS role to LAB\\dave: it has no Role attribute" in line
+
+
 def test_unknown_role_is_named(lab, cli_env, password) -> None:
     result = run(cli_env, "login", *lab_args(lab, "forms"), "--role", "Admin", stdin=password("alice"))
     assert "'Admin' is not in the SAML assertion" in assert_one_line_error(result, 1)

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import html
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from samlbroker.errors import AuthenticationFailedError, SAMLResponseError, SignatureError
+from samlbroker.assertion import ROLE_ATTRIBUTE
+from samlbroker.errors import (
+    AuthenticationFailedError,
+    NoRolesError,
+    SAMLBrokerError,
+    SAMLResponseError,
+    SignatureError,
+)
 from samlbroker.lab.saml import (
     auto_post_page,
     build_saml_response,
@@ -271,3 +282,50 @@ def test_a_very_long_idp_message_is_kept_to_one_short_line():
         AdfsResponseParser().parse(_login_page(text))
     assert len(str(caught.value)) < 400
     assert "\n" not in str(caught.value)
+
+
+# --- no usable role, and any input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("roles", "extra", "reason"),
+    [
+        ([], {}, "it has no Role attribute"),
+        (
+            [],
+            {ROLE_ATTRIBUTE: ["CN=AWS-Dev,OU=Groups"]},
+            "'CN=AWS-Dev,OU=Groups', not two comma-separated ARNs",
+        ),
+        (
+            [(DEV[0], "arn:aws:iam::444455556666:saml-provider/lab-adfs")],
+            {},
+            "but the provider in 444455556666",
+        ),
+    ],
+)
+def test_an_answer_without_a_usable_role_pair_is_no_roles_error_with_the_reason(idp, roles, extra, reason):
+    key, cert = idp
+    xml = build_saml_response(
+        subject="dave@lab.example",
+        roles=roles,
+        signing_key_pem=key,
+        signing_cert_pem=cert,
+        extra_attributes=extra,
+    )
+    with pytest.raises(NoRolesError, match=r"grants no AWS role to dave@lab\.example") as caught:
+        AdfsResponseParser(trusted_certs=cert.decode()).parse(auto_post_page(encode_response(xml)))
+    assert reason in str(caught.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.one_of(
+        st.text(max_size=80), st.binary(max_size=120).map(lambda raw: base64.b64encode(raw).decode())
+    ),
+    markup=st.sampled_from(
+        ['<input name="SAMLResponse" value="{}">', "<textarea name=samlresponse>{}</textarea>"]
+    ),
+)
+def test_any_saml_response_field_is_an_assertion_or_a_saml_broker_error(value, markup):
+    with contextlib.suppress(SAMLBrokerError):
+        AdfsResponseParser().parse(markup.format(html.escape(value)))
