@@ -83,6 +83,13 @@ def _render(record: logging.LogRecord) -> str:
     """The record's message with every argument shown safely (see :func:`safe_argument`)."""
     template = record.msg if isinstance(record.msg, str) else str(safe_argument(record.msg))
     args = record.args
+    if (
+        record.name == "py.warnings"
+        and isinstance(args, tuple)
+        and len(args) == 1
+        and isinstance(args[0], str)
+    ):
+        return args[0].strip().split("\n", 1)[0]  # a captured warning: its "file:line: Category: text" line
     if not args:
         return template
     try:

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import socket
+import warnings
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -123,6 +124,9 @@ def test_the_cli_puts_the_filter_on_the_one_handler_every_logger_reaches(capsys)
         main._setup_logging(verbose=True)  # a second run in the same process: still one handler
         logging.getLogger("botocore.endpoint").info("Sending http request: %s", f"Authorization={SECRET_KEY}")
         logging.getLogger("somelibrary").warning("url: https://h/p?token=%s", TOKEN)
+        warnings.warn(
+            f"Unverified HTTPS request to https://h/p?Session={SECRET_KEY}", UserWarning, stacklevel=1
+        )
     finally:
         logging.getLogger().handlers[:] = handlers
         for name, level in saved.items():
@@ -131,3 +135,5 @@ def test_the_cli_puts_the_filter_on_the_one_handler_every_logger_reaches(capsys)
     err = capsys.readouterr().err
     assert "botocore.endpoint: Sending http request: Authorization=<hidden>" in err
     assert err.count(f"somelibrary: url: https://h/p?{HIDDEN}\n") == 1
+    assert f"UserWarning: Unverified HTTPS request to https://h/p?{HIDDEN}\n" in err  # its first line only
+    assert SECRET_KEY not in err and "wJalrXUtnFEMI" not in err
