@@ -157,16 +157,17 @@ class FederatedCredentials:
 
     # -- refresh ---------------------------------------------------------------------------------------
 
+    def refresh(self, min_seconds_left: float = ADVISORY_REFRESH) -> Credentials:
+        """Credentials with more than ``min_seconds_left`` left: this object's or the cache's when they have that
+        long (another thread or process may have just signed in), else a new sign-in, one for all processes
+        (under the cache lock). Unlike :meth:`get_credentials` it never falls back to older ones: it raises."""
+        with self._refresh_lock:
+            return self._fresh(min_seconds_left)
+
     def _protected_refresh(self, current: Credentials | None) -> Credentials:
         """Refresh once for everyone: another thread or process may have done it while we waited."""
-        if self._current is not None and self._seconds_left(self._current) > ADVISORY_REFRESH:
-            return self._current
         try:
-            with self._cache_lock():
-                cached = self._cached()
-                if cached is not None and self._seconds_left(cached) > ADVISORY_REFRESH:
-                    return cached
-                return self._login()
+            return self._fresh(ADVISORY_REFRESH)
         except SAMLBrokerError as exc:
             if current is None or self._seconds_left(current) <= MANDATORY_REFRESH:
                 raise
@@ -177,6 +178,15 @@ class FederatedCredentials:
                 exc,
             )
             return current
+
+    def _fresh(self, min_seconds_left: float) -> Credentials:
+        if self._current is not None and self._seconds_left(self._current) > min_seconds_left:
+            return self._current
+        with self._cache_lock():
+            cached = self._cached()
+            if cached is not None and self._seconds_left(cached) > min_seconds_left:
+                return cached
+            return self._login()
 
     def _login(self) -> Credentials:
         """A real sign-in: the default identity, or a password (remembered, or the callback's), at most 3 tries.

@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ..errors import SAMLBrokerError
 
@@ -18,6 +18,11 @@ REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 def register(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("exec", help="run a command with the profile's credentials in its environment")
     run.add_argument("--profile", required=True, help="a role profile of the AWS config file")
+    run.add_argument(
+        "--server",
+        action="store_true",
+        help="give CMD a loopback credentials endpoint that stays fresh while it runs, instead of static keys",
+    )
     run.add_argument(
         "command", nargs=argparse.REMAINDER, metavar="-- CMD...", help="the command and its arguments"
     )
@@ -49,6 +54,10 @@ def run_exec(args: argparse.Namespace) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise SAMLBrokerError("say what to run: samlbroker exec --profile NAME -- CMD...")
+    if args.server:
+        from .serve import run_exec_server
+
+        return run_exec_server(args.profile, command)
     env = {k: v for k, v in os.environ.items() if k not in REMOVED}
     env.update(credential_variables(args.profile))
     try:
@@ -68,10 +77,10 @@ def run_env(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_lines(variables: Mapping[str, str], shell: str) -> str:
-    """Lines that set ``variables`` and unset AWS_PROFILE in ``shell``, every value quoted for it."""
+def export_lines(variables: Mapping[str, str], shell: str, unset: Sequence[str] = REMOVED) -> str:
+    """Lines that unset ``unset`` (AWS_PROFILE...) and set ``variables`` in ``shell``, every value quoted for it."""
     lines: list[str] = []
-    for name in REMOVED:
+    for name in unset:
         if shell == "fish":
             lines.append(f"set -e {name}")
         elif shell == "powershell":

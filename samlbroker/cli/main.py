@@ -19,13 +19,13 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from .. import __version__
-    from . import configure, console, exec_env, lab, login, logout, process, whoami
+    from . import configure, console, exec_env, lab, login, logout, process, serve, whoami
 
     parser = argparse.ArgumentParser(prog="samlbroker", description="AWS credentials through SAML / AD FS.")
     parser.add_argument("--version", action="version", version=f"samlbroker {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the HTTP flow (never secrets)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (login, logout, configure, process, exec_env, console, whoami, lab):
+    for module in (login, logout, configure, process, exec_env, serve, console, whoami, lab):
         module.register(commands)
     return parser
 

@@ -104,6 +104,9 @@ class STSServer(LabHTTPServer):
     ``default_max_session_duration`` (one hour, as AWS). ``clock`` returns the aware current time.
     ``external_ids`` maps a role ARN to the ExternalId its trust policy requires for AssumeRole;
     ``role_trust`` maps a role ARN to the role ARNs whose sessions may assume it (absent: any lab session).
+    ``issue_lifetime`` (seconds, also settable between tests) makes every AssumeRoleWithSAML session last
+    exactly that long whatever DurationSeconds asked: a test switch, as AWS never issues under 900 s, so that
+    a client can be watched refreshing across a real expiry without a fake clock in another process.
     """
 
     def __init__(
@@ -117,6 +120,7 @@ class STSServer(LabHTTPServer):
         hostname: str = "localhost",
         external_ids: Mapping[str, str] | None = None,
         role_trust: Mapping[str, Sequence[str]] | None = None,
+        issue_lifetime: int | None = None,
     ) -> None:
         super().__init__(_STSHandler, ssl_context=ssl_context, port=port, hostname=hostname)
         self.providers: dict[str, str] = {arn: pem_text(pem) for arn, pem in providers.items()}
@@ -125,6 +129,7 @@ class STSServer(LabHTTPServer):
         self.external_ids: dict[str, str] = dict(external_ids or {})
         self.role_trust: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (role_trust or {}).items()}
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.issue_lifetime = issue_lifetime
         self.calls: list[STSCall] = []
         self.issued: dict[str, IssuedSession] = {}
         self._throttle = 0
@@ -266,6 +271,8 @@ class STSServer(LabHTTPServer):
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
             )
         lifetime = min(duration, facts.session_duration) if facts.session_duration else duration
+        if self.issue_lifetime is not None:
+            lifetime = self.issue_lifetime
         session = self._issue(pair, facts, now + dt.timedelta(seconds=lifetime), call)
         return _assume_role_xml(session, facts, pair, packed)
 
