@@ -87,6 +87,10 @@ class CredentialEndpoint(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: CredentialEndpoint
     protocol_version = "HTTP/1.1"  # keep-alive: an SDK's connection pool reuses its connection
+    # One send per answer (headers and body buffered, flushed after the request), and no Nagle delay: else
+    # the body waits for the client's delayed ACK of the headers, 40 ms a request.
+    wbufsize = -1
+    disable_nagle_algorithm = True
     server_version = "samlbroker"
     sys_version = ""
 
