@@ -27,6 +27,7 @@ from samlbroker import cache
 from samlbroker.cache_hit import IDENTITY_VARIABLES
 from samlbroker.lab.variant import IdPVariant
 from samlbroker.profiles import load_profile
+from samlbroker.refresher import RETRY_AFTER
 from samlbroker.sts import Credentials
 
 READONLY = "arn:aws:iam::111122223333:role/ReadOnly"
@@ -495,3 +496,36 @@ def test_a_refresh_that_needs_the_user_answers_at_once_and_says_what_to_run(env,
         assert status == 200 and body["AccessKeyId"] == cached("alice", env)["access_key_id"] != first_key
         served.stderr_until("fresh credentials again")
     assert sign_ins(idp) == ["alice", "alice"]  # the two logins the user ran; the endpoint never signed in
+
+
+def test_a_refused_sign_in_is_never_retried_by_the_endpoint(env, idp, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong-ntlm-user"
+    wrong.write_text("LAB:bob:not-bobs-password\n")
+    wrong.chmod(0o600)
+    env = {**env, "NTLM_USER_FILE": str(wrong)}
+    seed("domain", 12, env)  # valid but due: the endpoint tries a refresh at once
+    with serve(env) as served:
+        told = served.stderr_until("cannot refresh by itself")
+        assert "run `samlbroker login --profile domain`" in told
+        for _ in range(20):  # every request wakes the refresher: none may sign in again (AD lockout)
+            status, body = get(served.url, served.token)
+            assert status == 200 and body["AccessKeyId"] == "ASIASEEDED"
+        time.sleep(
+            RETRY_AFTER[0] + 2
+        )  # past the delay after which a failure the user need not fix is retried
+        assert get(served.url, served.token)[0] == 200
+    attempts = [e for e in idp.stats()["events"] if e["user"] and "bob" in e["user"].lower()]
+    assert len(attempts) == 1 and attempts[0]["outcome"] != "success", attempts
+
+
+def test_an_unreachable_idp_keeps_the_valid_credentials_served_and_says_it_retries(
+    env, aws_home: Path
+) -> None:
+    config = aws_home / ".aws" / "config"
+    config.write_text(config.read_text().replace("url = https://", "url = https://127.0.0.1:9/x?was=", 1))
+    seed("domain", 12, env)
+    with serve(env) as served:
+        told = served.stderr_until("trying again in")
+        assert "refreshing profile 'domain' failed" in told
+        status, body = get(served.url, served.token)
+        assert status == 200 and body["AccessKeyId"] == "ASIASEEDED"
