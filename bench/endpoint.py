@@ -119,7 +119,8 @@ def main() -> None:
         }
         times: dict[str, list[float]] = {name: [] for name in through}
         for round_ in range(args.runs + 3):
-            for name, environ in through.items():
+            order = list(through.items())
+            for name, environ in order if round_ % 2 else reversed(order):  # which goes first rotates
                 seconds, got = first_fetch(environ)
                 expected = "container-role" if name == "endpoint" else "custom-process"
                 assert got == f"{expected}:ASIABENCH", got
