@@ -88,8 +88,13 @@ def primed_endpoint(profile_name: str, port: int = 0) -> tuple[BackgroundRefresh
     from .process import terminal_credentials
 
     refresher = BackgroundRefresh(silent_credentials(profile_name), tell=_tell)
-    refresher.prime(terminal_credentials(profile_name))
-    return refresher, CredentialEndpoint(refresher.document, new_token(), port)
+    endpoint = CredentialEndpoint(refresher.document, new_token(), port)  # a port in use fails before a login
+    try:
+        refresher.prime(terminal_credentials(profile_name))
+    except BaseException:
+        endpoint.server_close()
+        raise
+    return refresher, endpoint
 
 
 @contextlib.contextmanager

@@ -527,3 +527,17 @@ def test_an_unreachable_idp_keeps_the_valid_credentials_served_and_says_it_retri
         assert "refreshing profile 'domain' failed" in told
         status, body = get(served.url, served.token)
         assert status == 200 and body["AccessKeyId"] == "ASIASEEDED"
+
+
+def test_a_port_in_use_is_a_one_line_error_before_any_login(env, idp) -> None:
+    seed("domain", -5, env)  # a login would be needed: it must not happen
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run_cli(env, "serve", "--profile", "domain", "--port", port, new_session=True)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"samlbroker: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+    assert idp.stats()["events"] == []
