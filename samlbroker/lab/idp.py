@@ -17,6 +17,7 @@ import datetime as dt
 import hmac
 import itertools
 import json
+import re
 import secrets
 import threading
 import time
@@ -38,6 +39,7 @@ from .digest import DigestAuthority, parse_auth_params
 from .httpd import LabHandler, LabHTTPServer
 from .mfa import SecondFactorDesk, render
 from .ntlm_store import acceptor_store
+from .page_shapes import first_page, home_realm_page, with_extra_forms
 from .pages import (
     DISABLED,
     INCORRECT,
@@ -50,10 +52,11 @@ from .pages import (
     message_page,
     shibboleth_login_page,
 )
+from .pingfed import PING_START_PATH, PingFederateEndpoint, PingFlow
 from .saml import auto_post_page, build_saml_response, encode_response
 from .trusts import DEFAULT_WIA_USER_AGENTS, RELYING_PARTIES, RelyingParty, wia_supported
 from .users import LabUser, LabUsers
-from .variant import DEFAULT_VARIANT, IdPVariant
+from .variant import AD_REALM, DEFAULT_VARIANT, IdPVariant
 from .wia_tokens import (
     NtlmMessageInfo,
     _initial_token,
@@ -70,6 +73,9 @@ WIA_PATH = "/adfs/ls/wia"
 SHIBBOLETH_PATH = "/idp/profile/SAML2/Unsolicited/SSO"
 STATS_PATH = "/lab/stats"
 SESSION_COOKIE = "MSISAuth"
+REALM_COOKIE = "MSISIPSelectionSession"  # AD FS remembers the home realm chosen for this browser session
+FIRST_PAGE_COOKIE = "LabFirstPage"
+_PING_RESUME = re.compile(r"^/idp/([\w-]+)/resume/idp/startsso\.ping$")
 SHIBBOLETH_COOKIE = "JSESSIONID"
 
 
@@ -145,6 +151,7 @@ class IdPServer(LabHTTPServer):
         self.sessions: dict[str, str] = {}
         self.mfa = SecondFactorDesk()
         self.shibboleth_flows: dict[str, _ShibbolethFlow] = {}
+        self.ping_flows: dict[str, PingFlow] = {}
         self._ids = itertools.count(1)
         self._state = threading.Lock()
 
@@ -232,11 +239,12 @@ class IdPServer(LabHTTPServer):
             self.events.clear()
             self.sessions.clear()
             self.shibboleth_flows.clear()
+            self.ping_flows.clear()
         self.mfa.reset()
         self.digest.reset()
 
 
-class IdPHandler(LabHandler):
+class IdPHandler(LabHandler, PingFederateEndpoint):
     """One TCP connection; the NTLM/Negotiate security context lives here, as IIS keeps it per connection."""
 
     server: IdPServer
@@ -265,12 +273,21 @@ class IdPHandler(LabHandler):
         url = urlsplit(self.path)
         path = url.path.rstrip("/").lower()
         try:
+            if self._first_page(path, url.query, body):
+                return
+            if self.command == "POST" and body.startswith(b"lab_continue="):
+                self.command, body = "GET", b""  # the first page's form, posted back: go on as its GET
+            resume = _PING_RESUME.match(path)
             if path in (SIGNON_PATH.lower(), "/adfs/ls/idpinitiatedsignon"):
                 self._signon(url.query, body)
             elif path == WIA_PATH:
                 self._wia(url.query)
             elif path == SHIBBOLETH_PATH.lower():
                 self._shibboleth(url.query, body)
+            elif path == PING_START_PATH.lower():
+                self._ping_start(url.query)
+            elif resume is not None:
+                self._ping_resume(urlsplit(self.path).path.split("/")[2], body)
             elif path == AWS_SIGNIN_PATH and self.command == "POST":
                 self._aws_signin(body)
             elif path.startswith(OUTBOX_PATH + "/"):
@@ -284,6 +301,23 @@ class IdPHandler(LabHandler):
                 self.reply(404, message_page("Not Found", "The page you are looking for is not here."))
         except Exception:  # an IdP error page, never a dropped connection
             self.reply(500, message_page("Error", "An error occurred. Contact your administrator."))
+
+    def _first_page(self, path: str, query: str, body: bytes) -> bool:
+        """The variant's first page, answered once per client to the first GET of a sign-on URL."""
+        kind = self.server.variant.first_page
+        starts = (SIGNON_PATH.lower(), SHIBBOLETH_PATH.lower(), PING_START_PATH.lower())
+        if kind == "none" or path not in starts or self.command != "GET" or "execution=" in query:
+            return False
+        if self._cookie(FIRST_PAGE_COOKIE):
+            return False
+        marker = secrets.token_hex(8)
+        cookie = ("Set-Cookie", f"{FIRST_PAGE_COOKIE}={marker}; Path=/; Secure; HttpOnly")
+        self.reply(200, self._shaped(first_page(kind, self.path, marker)), headers=[cookie])
+        return True
+
+    def _shaped(self, page: str) -> str:
+        """A page as the variant's deployment dresses it (other forms around the sign-in form)."""
+        return with_extra_forms(page) if self.server.variant.extra_forms else page
 
     def _cookie(self, name: str) -> str | None:
         jar: SimpleCookie = SimpleCookie()
@@ -319,7 +353,11 @@ class IdPHandler(LabHandler):
             form = {
                 k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
             }
-            if form.get("Context") and form.get("AuthMethod", "FormsAuthentication") != "FormsAuthentication":
+            if self._needs_home_realm(params):
+                self._home_realm(query, form.get("HomeRealmSelection"))
+            elif (
+                form.get("Context") and form.get("AuthMethod", "FormsAuthentication") != "FormsAuthentication"
+            ):
                 self._second_factor(query, form)
             else:
                 self._forms_post(query, body)
@@ -338,8 +376,39 @@ class IdPHandler(LabHandler):
             self.headers.get("User-Agent", ""), self.server.wia_user_agents
         ):
             self.reply(302, b"", headers=[("Location", f"{self.server.wia_base}{WIA_PATH}?{query}")])
+        elif self._needs_home_realm(params):
+            self._home_realm(query, None)
         else:
             self.reply(200, self._login_page(self._form_action(query)))
+
+    def _needs_home_realm(self, params: dict[str, str]) -> bool:
+        """Whether AD FS must ask for the claims provider: several offered, none chosen in this session."""
+        realms = self.server.variant.home_realms
+        if len(realms) < 2 or self._cookie(REALM_COOKIE):
+            return False
+        named = params.get("redirecttoidentityprovider", "").lower()  # AD FS skips the page when told
+        return named not in {identifier.lower() for identifier, _ in realms}
+
+    def _home_realm(self, query: str, selection: str | None) -> None:
+        """The home realm page, or the answer to a choice on it: AD's sign-in page, or the partner's."""
+        realms = self.server.variant.home_realms
+        chosen = next((i for i, _ in realms if selection and i.lower() == selection.strip().lower()), None)
+        if chosen is None:
+            if selection is not None:
+                self._record(None, "hrd", "unknown_realm", provider=selection)
+            page = home_realm_page(self._form_action(query), realms, self.server.variant.adfs_page)
+            self.reply(200, self._shaped(page))
+            return
+        self._record(None, "hrd", "selected", provider=chosen)
+        if chosen.lower() != AD_REALM[0].lower():
+            # The lab's Shibboleth-style login stands in for the partner organisation's IdP.
+            rp_id = {k.lower(): v[0] for k, v in parse_qs(query).items()}.get("logintorp", "")
+            location = f"{SHIBBOLETH_PATH}?{urlencode({'providerId': rp_id})}"
+            self.reply(302, b"", headers=[("Location", location)])
+            return
+        token = base64.urlsafe_b64encode(chosen.encode()).decode()
+        cookie = ("Set-Cookie", f"{REALM_COOKIE}={token}; path=/adfs; secure; HttpOnly")
+        self.reply(200, self._login_page(self._form_action(query)), headers=[cookie])
 
     def _second_factor(self, query: str, form: dict[str, str]) -> None:
         """An answer to the additional-authentication page: a code, or a push poll."""
@@ -384,7 +453,7 @@ class IdPHandler(LabHandler):
         return f"{SIGNON_PATH}?{full_query}"
 
     def _login_page(self, action: str, username: str = "", error: str = "") -> str:
-        return adfs_login_page(action, username, error, version=self.server.variant.adfs_page)
+        return self._shaped(adfs_login_page(action, username, error, version=self.server.variant.adfs_page))
 
     def _forms_post(self, query: str, body: bytes) -> None:
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
@@ -594,7 +663,7 @@ class IdPHandler(LabHandler):
             self.reply(400, message_page("Web Login Service", "Stale Request"))
             return
         if self.command != "POST":
-            self.reply(200, shibboleth_login_page(self._shib_action(flow), flow.csrf))
+            self.reply(200, self._shaped(shibboleth_login_page(self._shib_action(flow), flow.csrf)))
             return
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
         if not hmac.compare_digest(form.get("csrf_token", ""), flow.csrf):
@@ -633,7 +702,9 @@ class IdPHandler(LabHandler):
         self._record(name, "shibboleth", outcome)
         flow.step += 1
         flow.csrf = secrets.token_hex(16)
-        self.reply(200, shibboleth_login_page(self._shib_action(flow), flow.csrf, login, message))
+        self.reply(
+            200, self._shaped(shibboleth_login_page(self._shib_action(flow), flow.csrf, login, message))
+        )
 
 
 GSS_C_CHANNEL_BOUND_FLAG = 0x800  # MIT krb5 1.19+: the initiator's bindings were present and matched

@@ -25,6 +25,7 @@ from typing import Any
 from .acceptors import DEFAULT_ACCEPTOR, Acceptor
 from .federation import FederationServer
 from .idp import SHIBBOLETH_PATH, SIGNON_PATH, IdPServer
+from .pingfed import PING_START_PATH
 from .pki import LabPKI, create_pki
 from .users import LabUsers, load_users
 from .variant import DEFAULT_VARIANT, IdPVariant
@@ -188,6 +189,11 @@ class Lab:
     @property
     def shibboleth_url(self) -> str:
         return f"{self.idp_url}{SHIBBOLETH_PATH}?providerId={AWS_RELYING_PARTY}"
+
+    @property
+    def pingfederate_url(self) -> str:
+        """The PingFederate-style IdP-initiated sign-on for AWS."""
+        return f"{self.idp_url}{PING_START_PATH}?PartnerSpId={AWS_RELYING_PARTY}"
 
     @property
     def sts_url(self) -> str:

@@ -13,6 +13,11 @@ from typing import Any
 WIA_SCHEMES = ("negotiate", "ntlm", "kerberos")
 ADFS_PAGES = ("2012r2", "2016", "2019", "2022")
 OFFER_STYLES = ("several-headers", "one-header")
+FIRST_PAGES = ("none", "meta-refresh", "auto-post")
+IDENTIFIER_FIRST = ("off", "prefilled", "password-only")
+# AD FS's own claims provider (its identifier in HomeRealmSelection) and a partner one, for home realm discovery.
+AD_REALM = ("AD AUTHORITY", "Active Directory")
+PARTNER_REALM = ("http://partner.lab.example/adfs/services/trust", "Partner Corp")
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,13 @@ class IdPVariant:
     - ``wia_as_forms``: a WIA-capable User-Agent is answered with the forms page
       (``WIASupportedUserAgents`` not matching the client).
     - ``delay``: seconds each answer waits before it is sent (a slow IdP).
+    - ``home_realms``: the claims providers AD FS offers as ``(identifier, name)``; with two or more, a
+      forms client first gets the home realm discovery page ("Sign in with one of these accounts").
+    - ``identifier_first``: the PingFederate-style login asks for the user name on its own page first;
+      the password page then repeats it (``"prefilled"``) or only shows it (``"password-only"``).
+    - ``first_page``: the first GET of a sign-on URL is answered with a JavaScript-free
+      ``"meta-refresh"`` page or an ``"auto-post"`` page (a form the page submits itself) first.
+    - ``extra_forms``: sign-in and first pages also carry a search form and a language chooser.
     """
 
     final_token: bool = True
@@ -45,6 +57,10 @@ class IdPVariant:
     extra_query: tuple[tuple[str, str], ...] = ()
     wia_as_forms: bool = False
     delay: float = 0.0
+    home_realms: tuple[tuple[str, str], ...] = ()
+    identifier_first: str = "off"
+    first_page: str = "none"
+    extra_forms: bool = False
 
     def __post_init__(self) -> None:
         if self.offers not in OFFER_STYLES:
@@ -53,6 +69,10 @@ class IdPVariant:
             raise ValueError(f"wia_schemes must be taken from {', '.join(WIA_SCHEMES)}")
         if self.adfs_page not in ADFS_PAGES:
             raise ValueError(f"adfs_page must be one of {', '.join(ADFS_PAGES)}")
+        if self.identifier_first not in IDENTIFIER_FIRST:
+            raise ValueError(f"identifier_first must be one of {', '.join(IDENTIFIER_FIRST)}")
+        if self.first_page not in FIRST_PAGES:
+            raise ValueError(f"first_page must be one of {', '.join(FIRST_PAGES)}")
         if self.delay < 0:
             raise ValueError("delay must not be negative")
 
