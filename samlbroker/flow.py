@@ -49,6 +49,12 @@ def controller_for(
             delegate=endpoint.kerberos_delegate,
             mutual=endpoint.kerberos_mutual,
         )
+    if endpoint.auth_type == "forms" and (endpoint.adfs_home_realm or endpoint.forms_accept_consent):
+        from .authenticators.forms import AdfsFormsAuthenticator
+
+        authenticator = AdfsFormsAuthenticator(
+            home_realm=endpoint.adfs_home_realm, accept_consent=endpoint.forms_accept_consent
+        )
     return SAMLAuthenticationController(
         authenticator=authenticator,
         parser=AdfsResponseParser(trusted_certs=endpoint.trusted_certs_pem()),

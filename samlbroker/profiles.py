@@ -53,6 +53,8 @@ class Endpoint:
     )
     kerberos_delegate: bool = False  # let the IdP act on the user's behalf (off unless asked for)
     kerberos_mutual: bool = True  # Kerberos needs the IdP's final token (off: a proxy that drops it)
+    adfs_home_realm: str | None = None  # forms: the claims provider to pick on AD FS's home realm page
+    forms_accept_consent: bool = False  # forms: say yes when the IdP asks to release the user's attributes
 
     @property
     def verify(self) -> bool | str:
@@ -155,6 +157,8 @@ def _endpoint_from(parser: configparser.ConfigParser, name: str, path: Path) -> 
         kerberos_canonicalize=_flag(values.get("kerberos_canonicalize"), "kerberos_canonicalize", path),
         kerberos_delegate=_flag(values.get("kerberos_delegate"), "kerberos_delegate", path),
         kerberos_mutual=_flag(values.get("kerberos_mutual") or "yes", "kerberos_mutual", path),
+        adfs_home_realm=values.get("adfs_home_realm") or None,
+        forms_accept_consent=_flag(values.get("forms_accept_consent"), "forms_accept_consent", path),
     )
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # Input types a person types a user name into (an <input> without a type is a text input).
 _USER_INPUT_KINDS = frozenset({"text", "email", "tel"})
-_USER_NAME_HINTS = ("user", "login", "email", "account", "uid", "name")
+_USER_NAME_HINTS = ("user", "login", "email", "account", "uid", "name", "identifier")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,21 @@ class HtmlForm:
             return None
         return users[0], passwords.pop()
 
+    def user_name_field(self) -> str | None:
+        """The user input of a user-name-first page: no password input, one visible input named for the user."""
+        if any(c.kind == "password" for c in self.controls):
+            return None
+        users = [n for n in dict.fromkeys(c.name for c in self.controls if c.kind in _USER_INPUT_KINDS)]
+        named = [n for n in users if any(hint in n.lower() for hint in _USER_NAME_HINTS)]
+        return named[0] if len(users) == 1 and len(named) == 1 else None
+
+    def password_field(self) -> str | None:
+        """The password input of a password-only page (the user name given on the page before), or None."""
+        passwords = {c.name for c in self.controls if c.kind == "password"}
+        if len(passwords) != 1 or any(c.kind in _USER_INPUT_KINDS for c in self.controls):
+            return None
+        return passwords.pop()
+
     def only_hidden_fields(self) -> bool:
         """Whether a person has nothing to fill in: every control is hidden or a button."""
         return bool(self.fields) and all(
@@ -80,6 +95,32 @@ class HtmlForm:
         if self.method == "get":
             return session.get(self.action, params=data)
         return session.post(self.action, data=data)
+
+
+def meta_refresh_target(html: str | BeautifulSoup, base_url: str, max_delay: float = 2) -> str | None:
+    """Where a ``<meta http-equiv="refresh" content="0; url=...">`` sends the browser soon, or None.
+
+    Only a refresh within ``max_delay`` seconds that names an address counts (it may be the same one, as
+    a cookie check does): a page that moves on after a long pause (an error page going home) is an answer.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html, "html.parser")
+    for meta in soup.find_all("meta"):
+        if str(meta.get("http-equiv") or "").strip().lower() != "refresh":
+            continue
+        delay, _, rest = str(meta.get("content") or "").replace(",", ";", 1).partition(";")
+        try:
+            seconds = float(delay.strip() or "0")
+        except ValueError:
+            continue
+        target = rest.strip()
+        if target[:3].lower() == "url":
+            target = target[3:].lstrip(" =")
+        target = target.strip().strip("'\"").strip()
+        if target and seconds <= max_delay:
+            return urljoin(base_url, target)
+    return None
 
 
 def find_form(html: str, base_url: str, wants: Callable[[HtmlForm], bool]) -> HtmlForm | None:
