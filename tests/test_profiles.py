@@ -139,3 +139,26 @@ def test_a_crlf_config_without_a_mark_reads_as_before(tmp_path: Path) -> None:
     path = tmp_path / "config"
     path.write_bytes(CONFIG.replace("\n", "\r\n").encode())
     assert load_profile("dev", path).user == "CORP\\alice"
+
+
+def test_forms_options_on_the_endpoint_reach_the_authenticator(tmp_path: Path) -> None:
+    from samlbroker.flow import controller_for
+
+    path = tmp_path / "config"
+    path.write_text(
+        "[saml-endpoint corp]\nurl = https://adfs.corp.example.com/adfs/ls/\nauth_type = forms\n"
+        "adfs_home_realm = Partner Corp\nforms_accept_consent = yes\n\n"
+        "[saml-endpoint plain]\nurl = https://adfs.corp.example.com/adfs/ls/\nauth_type = forms\n\n"
+        "[saml-endpoint bad]\nurl = https://adfs.corp.example.com/adfs/ls/\nforms_accept_consent = sure\n"
+    )
+    authenticator = controller_for(load_endpoint("corp", path)).authenticator
+    assert (authenticator.name, authenticator.home_realm, authenticator.accept_consent) == (
+        "forms",
+        "Partner Corp",
+        True,
+    )
+    plain = load_endpoint("plain", path)
+    assert (plain.adfs_home_realm, plain.forms_accept_consent) == (None, False)
+    assert controller_for(plain).authenticator is None  # the built-in default: Active Directory, no consent
+    with pytest.raises(ConfigError, match=r"forms_accept_consent = 'sure'.*yes or no"):
+        load_endpoint("bad", path)

@@ -40,6 +40,7 @@ ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 # Its own provider name, so the lab STS trusts this certificate for it without replacing the lab IdP's.
 PROVIDER_ARN = "arn:aws:iam::111122223333:saml-provider/simplesamlphp"
+CONSENT_PROVIDER_ARN = "arn:aws:iam::111122223333:saml-provider/simplesamlphp-consent"
 # SimpleSAMLphp 1.19's words (dictionaries/errors) for a wrong user name or password.
 WRONG_PASSWORD_TITLE = "Incorrect username or password"
 
@@ -53,8 +54,8 @@ class SimpleSAMLphpUser:
     roles: tuple[str, ...]
     session_name: str
 
-    def role_values(self) -> list[str]:
-        return [f"{role},{PROVIDER_ARN}" for role in self.roles]
+    def role_values(self, provider_arn: str = PROVIDER_ARN) -> list[str]:
+        return [f"{role},{provider_arn}" for role in self.roles]
 
 
 def missing() -> str | None:
@@ -94,8 +95,11 @@ class SimpleSAMLphp:
         ssl_context: ssl.SSLContext,
         ca_file: Path,
         users: Mapping[str, SimpleSAMLphpUser],
+        consent: bool = False,
     ) -> None:
         self.workdir = workdir
+        self.consent = consent  # the consent:Consent filter asks before attributes go to AWS
+        self.provider_arn = CONSENT_PROVIDER_ARN if consent else PROVIDER_ARN
         self.ssl_context = ssl_context
         self.ca_file = ca_file
         self.users = dict(users)
@@ -169,7 +173,13 @@ class SimpleSAMLphp:
             "admin.checkforupdates": False,
             "timezone": "UTC",
             "enable.saml20-idp": True,
-            "module.enable": {"exampleauth": True, "core": True, "saml": True, "admin": True},
+            "module.enable": {
+                "exampleauth": True,
+                "core": True,
+                "saml": True,
+                "admin": True,
+                "consent": self.consent,
+            },
             "store.type": "phpsession",
             "session.phpsession.savepath": f"{folder}/sessions",
             "session.cookie.secure": True,
@@ -184,7 +194,7 @@ class SimpleSAMLphp:
         _write_php(
             config / "config.php", "config", settings, extra="'logging.level' => SimpleSAML\\Logger::INFO,"
         )
-        users = {f"{u.name}:{u.password}": _attributes(u) for u in self.users.values()}
+        users = {f"{u.name}:{u.password}": _attributes(u, self.provider_arn) for u in self.users.values()}
         _write_php(
             config / "authsources.php",
             "config",
@@ -198,6 +208,7 @@ class SimpleSAMLphp:
             "auth": "example-userpass",
             "attributes.NameFormat": "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
             "saml20.sign.assertion": True,
+            "userid.attribute": "uid",
         }
         _write_php(config / "metadata" / "saml20-idp-hosted.php", "metadata", {"__DYNAMIC:1__": idp})
         aws = {
@@ -208,14 +219,17 @@ class SimpleSAMLphp:
             "NameIDFormat": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
             "attributes.NameFormat": "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
         }
+        if self.consent:  # remembered in a cookie when the user ticks the box (ticked by default)
+            consent = {"class": "consent:Consent", "store": "consent:Cookie", "checked": True}
+            aws["authproc"] = {90: {**consent, "identifyingAttribute": "uid"}}
         _write_php(config / "metadata" / "saml20-sp-remote.php", "metadata", {AWS_SP: aws})
         return config
 
 
-def _attributes(user: SimpleSAMLphpUser) -> dict[str, object]:
+def _attributes(user: SimpleSAMLphpUser, provider_arn: str) -> dict[str, object]:
     return {
         "uid": [user.name],
-        ROLE_ATTRIBUTE: user.role_values(),
+        ROLE_ATTRIBUTE: user.role_values(provider_arn),
         SESSION_NAME_ATTRIBUTE: [user.session_name],
     }
 
@@ -319,17 +333,26 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float =
 @pytest.fixture(scope="session")
 def simplesamlphp(lab: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleSAMLphp]:
     """SimpleSAMLphp behind TLS with the lab's CA; the lab STS trusts its signing certificate."""
+    yield from _running(lab, tmp_path_factory, consent=False)
+
+
+@pytest.fixture(scope="session")
+def simplesamlphp_consent(lab: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleSAMLphp]:
+    """A second SimpleSAMLphp whose ``consent:Consent`` filter asks before attributes are sent to AWS."""
+    yield from _running(lab, tmp_path_factory, consent=True)
+
+
+def _running(lab: object, tmp_path_factory: pytest.TempPathFactory, consent: bool) -> Iterator[SimpleSAMLphp]:
     reason = missing()
     if reason is not None:
         pytest.skip(reason)
     pki = lab.pki  # type: ignore[attr-defined]
-    idp = SimpleSAMLphp(
-        tmp_path_factory.mktemp("simplesamlphp"), pki.server_context(), pki.ca_file, default_users()
-    )
+    folder = tmp_path_factory.mktemp("simplesamlphp-consent" if consent else "simplesamlphp")
+    idp = SimpleSAMLphp(folder, pki.server_context(), pki.ca_file, default_users(), consent=consent)
     try:
         idp.start()
-        lab.sts.register_provider(PROVIDER_ARN, idp.signing_cert_pem)  # type: ignore[attr-defined]
+        lab.sts.register_provider(idp.provider_arn, idp.signing_cert_pem)  # type: ignore[attr-defined]
         yield idp
     finally:
         idp.stop()
-        lab.sts.providers.pop(PROVIDER_ARN, None)  # type: ignore[attr-defined]
+        lab.sts.providers.pop(idp.provider_arn, None)  # type: ignore[attr-defined]
