@@ -10,6 +10,7 @@ the parser reports the IdP's own words.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from ..errors import AuthenticationFailedError, SAMLResponseError
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
     from ..identity import UserCredentials
+
+log = logging.getLogger("samlbroker.auth")
 
 MAX_PAGES = 16  # first pages, realm, user name, password, consent, auto-post hops; a loop beyond is the IdP's
 # Hidden inputs a page's own script fills in when its button is clicked (PingFederate's ``postOk()``).
@@ -77,13 +80,16 @@ class AdfsFormsAuthenticator(Authenticator):
             if "realm" in done:
                 raise SAMLResponseError("AD FS showed its home realm page again after the choice was posted")
             done.add("realm")
-            return realm_page.submit(session, realm_page.choose(self.home_realm))
+            realm = realm_page.choose(self.home_realm)
+            log.info("home realm discovery: signing in with %s", realm)
+            return realm_page.submit(session, realm)
         consent = read_consent_page(page, forms)
         if consent is not None:
             consent.refuse_unless(self.accept_consent)
             if "consent" in done:
                 return None
             done.add("consent")
+            log.info("consent to release attributes given for this sign-in (forms_accept_consent = yes)")
             return consent.accept(session)
         if _is_second_factor(response):
             return None

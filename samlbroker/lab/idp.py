@@ -75,7 +75,7 @@ STATS_PATH = "/lab/stats"
 SESSION_COOKIE = "MSISAuth"
 REALM_COOKIE = "MSISIPSelectionSession"  # AD FS remembers the home realm chosen for this browser session
 FIRST_PAGE_COOKIE = "LabFirstPage"
-_PING_RESUME = re.compile(r"^/idp/([\w-]+)/resume/idp/startsso\.ping$")
+_PING_RESUME = re.compile(r"^/idp/([\w-]+)/resumesaml20/idp/startsso\.ping$")
 SHIBBOLETH_COOKIE = "JSESSIONID"
 
 

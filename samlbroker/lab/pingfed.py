@@ -1,6 +1,6 @@
 """A PingFederate-style IdP endpoint of the lab: IdP-initiated ``/idp/startSSO.ping?PartnerSpId=...``.
 
-As PingFederate does: the start URL redirects to a ``/idp/<ref>/resume/idp/startSSO.ping`` URL that serves
+As PingFederate does: the start URL redirects to a ``/idp/<ref>/resumeSAML20/idp/startSSO.ping`` URL that serves
 the adapter's page. The HTML Form Adapter's page has ``pf.username`` and ``pf.pass`` and the hidden
 ``pf.ok`` and ``pf.cancel`` that its script (``postOk()``) fills in when the "Sign On" link is clicked; a
 post whose ``pf.ok`` is empty is not a sign-on. With ``IdPVariant.identifier_first``, the Identifier First
@@ -39,7 +39,7 @@ class PingFlow:
 
 
 def resume_path(reference: str) -> str:
-    return f"/idp/{reference}/resume/idp/startSSO.ping"
+    return f"/idp/{reference}/resumeSAML20/idp/startSSO.ping"
 
 
 def ping_page(
@@ -69,10 +69,10 @@ def ping_page(
     adapter = "HTMLFormAdapter" if password else "IdentifierFirst"
     return (
         '<!DOCTYPE html><html lang="en"><head><title>Sign On</title>'
-        "<script>function postOk() { document.forms[0]['pf.ok'].value = 'clicked'; document.forms[0].submit(); }"
+        "<script>function postOk() { var f = document.forms['signOn']; f['pf.ok'].value = 'clicked'; f.submit(); }"
         " function postOnReturn(e) { if (e.keyCode == 13) { postOk(); return false; } return true; }</script>"
         '</head><body><div class="ping-container"><div class="ping-header">Sign On</div>'
-        f'<div class="ping-body-container"><form method="POST" action="{a}" autocomplete="off">{note}'
+        f'<div class="ping-body-container"><form name="signOn" method="POST" action="{a}" autocomplete="off">{note}'
         f"{user}{secret}"
         '<div class="ping-buttons"><input type="hidden" name="pf.ok" value=""/>'
         '<input type="hidden" name="pf.cancel" value=""/>'
