@@ -50,6 +50,7 @@ from .pages import (
     adfs_error_page,
     adfs_login_page,
     message_page,
+    shibboleth_consent_page,
     shibboleth_login_page,
 )
 from .pingfed import PING_START_PATH, PingFederateEndpoint, PingFlow
@@ -88,6 +89,7 @@ class _ShibbolethFlow:
     target: str | None
     step: int = 1
     csrf: str = field(default_factory=lambda: secrets.token_hex(16))
+    consenting: str | None = None  # the user signed in, asked to consent to the attribute release
 
     @property
     def execution(self) -> str:
@@ -669,7 +671,27 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
         if not hmac.compare_digest(form.get("csrf_token", ""), flow.csrf):
             self.reply(400, message_page("Web Login Service", "Stale Request"))
             return
-        self._shibboleth_login(flow, form, session or "")
+        if flow.consenting is not None:
+            self._shibboleth_consent(flow, form, session or "")
+        else:
+            self._shibboleth_login(flow, form, session or "")
+
+    def _shibboleth_consent(self, flow: _ShibbolethFlow, form: dict[str, str], session: str) -> None:
+        """The answer to the attribute-release page: accepted (remembered or not) or rejected."""
+        user = self.server.users.lookup(flow.consenting or "")
+        if (
+            "_eventId_proceed" in form
+            and "_eventId_AttributeReleaseRejected" not in form
+            and user is not None
+        ):
+            option = form.get("_shib_idp_consentOptions", "")
+            self._record(user.name, "shibboleth", "consent", option=option)
+            self._shibboleth_answer(flow, user, session)
+            return
+        self._record(flow.consenting, "shibboleth", "consent_rejected")
+        with self.server._state:
+            self.server.shibboleth_flows.pop(session, None)
+        self.reply(200, message_page("Web Login Service", "You rejected the release of your information."))
 
     def _shib_action(self, flow: _ShibbolethFlow) -> str:
         return f"{SHIBBOLETH_PATH}?{urlencode({'execution': flow.execution})}"
@@ -680,18 +702,12 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
         if user is not None and hmac.compare_digest(password.encode(), user.password.encode()):
             if not user.disabled:
                 self._record(user.name, "shibboleth", "success")
-                with self.server._state:
-                    self.server.shibboleth_flows.pop(session, None)
-                rp = RELYING_PARTIES[flow.provider]
-                saml = self.server.saml_response(
-                    user,
-                    rp,
-                    subject=user.name,
-                    issuer=f"{self.server.url}/idp/shibboleth",
-                    role_session_name=user.name,
-                    sign="response",
-                )
-                self.reply(200, auto_post_page(saml, action=rp.recipient, relay_state=flow.target))
+                if self.server.variant.shibboleth_consent:
+                    flow.consenting, flow.step, flow.csrf = user.name, flow.step + 1, secrets.token_hex(16)
+                    page = shibboleth_consent_page(self._shib_action(flow), flow.csrf, ("uid", "Role"))
+                    self.reply(200, self._shaped(page))
+                else:
+                    self._shibboleth_answer(flow, user, session)
                 return
             outcome, message = "disabled", SHIB_DISABLED
         elif user is None:
@@ -705,6 +721,20 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
         self.reply(
             200, self._shaped(shibboleth_login_page(self._shib_action(flow), flow.csrf, login, message))
         )
+
+    def _shibboleth_answer(self, flow: _ShibbolethFlow, user: LabUser, session: str) -> None:
+        with self.server._state:
+            self.server.shibboleth_flows.pop(session, None)
+        rp = RELYING_PARTIES[flow.provider]
+        saml = self.server.saml_response(
+            user,
+            rp,
+            subject=user.name,
+            issuer=f"{self.server.url}/idp/shibboleth",
+            role_session_name=user.name,
+            sign="response",
+        )
+        self.reply(200, auto_post_page(saml, action=rp.recipient, relay_state=flow.target))
 
 
 GSS_C_CHANNEL_BOUND_FLAG = 0x800  # MIT krb5 1.19+: the initiator's bindings were present and matched

@@ -140,6 +140,33 @@ def shibboleth_login_page(action: str, csrf: str, username: str = "", error: str
     )
 
 
+def shibboleth_consent_page(action: str, csrf: str, attributes: tuple[str, ...]) -> str:
+    """The Shibboleth IdP's attribute-release page: the attributes, how to remember the answer, Reject/Accept."""
+    rows = "".join(
+        f'<tr><td>{html.escape(name)}</td><td><input type="checkbox" name="_shib_idp_consentIds" '
+        f'value="{html.escape(name)}" checked="checked"/></td></tr>'
+        for name in attributes
+    )
+    options = "".join(
+        f'<div><input id="{value}" type="radio" name="_shib_idp_consentOptions" value="{value}"{checked}/>'
+        f'<label for="{value}">{label}</label></div>'
+        for value, label, checked in (
+            ("_shib_idp_doNotRememberConsent", "Ask me again at next login", ""),
+            ("_shib_idp_rememberConsent", "Ask me again if information changes", ' checked="checked"'),
+            ("_shib_idp_globalConsent", "Do not ask me again", ""),
+        )
+    )
+    return (
+        _PAGE_HEAD.format(title="Information Release")
+        + '<body><div class="box"><h1>Information to be Provided to Service</h1>'
+        f'<form action="{html.escape(action)}" method="post">'
+        f'<input type="hidden" name="csrf_token" value="{html.escape(csrf)}"/>'
+        f'<table id="attributeRelease">{rows}</table><div id="consentOptions">{options}</div>'
+        '<input type="submit" name="_eventId_AttributeReleaseRejected" value="Reject"/>'
+        '<input type="submit" name="_eventId_proceed" value="Accept"/></form></div></body></html>'
+    )
+
+
 def adfs_error_page(activity_id: str) -> str:
     """AD FS's error page: the same words whatever went wrong, and the Activity ID for the event log."""
     return (

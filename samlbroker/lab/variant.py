@@ -45,6 +45,8 @@ class IdPVariant:
     - ``first_page``: the first GET of a sign-on URL is answered with a JavaScript-free
       ``"meta-refresh"`` page or an ``"auto-post"`` page (a form the page submits itself) first.
     - ``extra_forms``: sign-in and first pages also carry a search form and a language chooser.
+    - ``shibboleth_consent``: the Shibboleth-style login asks for consent to the attribute release
+      (``_shib_idp_consentOptions``, Reject / Accept) after the password.
     """
 
     final_token: bool = True
@@ -61,6 +63,7 @@ class IdPVariant:
     identifier_first: str = "off"
     first_page: str = "none"
     extra_forms: bool = False
+    shibboleth_consent: bool = False
 
     def __post_init__(self) -> None:
         if self.offers not in OFFER_STYLES:

@@ -149,3 +149,37 @@ def test_among_other_forms_a_wrong_password_is_still_posted_once(lab, idp) -> No
     with pytest.raises(AuthenticationFailedError, match=INCORRECT.split(".")[0]):
         _login(lab, lab.signon_url, UserCredentials("alice", "guess"))
     assert idp.stats()["failed_attempts"] == {"alice": 1}
+
+
+# --- the Shibboleth IdP's attribute-release consent ------------------------------------------------------
+
+
+def test_shibboleth_consent_without_opting_in_is_a_clear_error(lab, idp, password) -> None:
+    idp.variant = IdPVariant(shibboleth_consent=True)
+    with pytest.raises(ConfigError) as failure:
+        _login(lab, lab.shibboleth_url, UserCredentials("alice", password("alice")))
+    assert "Shibboleth" in str(failure.value) and "forms_accept_consent = yes" in str(failure.value)
+    assert _outcomes(idp) == [("shibboleth", "success")]  # the password once; no answer to the question
+
+
+def test_shibboleth_consent_opted_in_is_accepted_for_this_sign_in_only(lab, idp, password) -> None:
+    idp.variant = IdPVariant(shibboleth_consent=True, extra_forms=True)
+    assertion = _login(
+        lab, lab.shibboleth_url, UserCredentials("alice", password("alice")), accept_consent=True
+    )
+    assert "ReadOnly" in assertion.roles
+    assert _outcomes(idp) == [("shibboleth", "success"), ("shibboleth", "consent")]
+    assert idp.stats()["events"][1]["option"] == "_shib_idp_doNotRememberConsent"
+
+
+def test_a_partner_chosen_on_the_realm_page_that_asks_consent(lab, idp, password) -> None:
+    idp.variant = IdPVariant(home_realms=REALMS, shibboleth_consent=True)
+    assertion = _login(
+        lab,
+        lab.signon_url,
+        UserCredentials("alice", password("alice")),
+        home_realm=PARTNER_REALM[1],
+        accept_consent=True,
+    )
+    assert "ReadOnly" in assertion.roles
+    assert [o for _, o in _outcomes(idp)] == ["selected", "success", "consent"]
