@@ -46,7 +46,7 @@ class SAMLAuthenticationController:
         self.mfa_prompt = mfa_prompt
         self.mfa_options = dict(
             mfa_options or {}
-        )  # push_timeout, poll_interval, handlers (for tests, tuning)
+        )  # method (the endpoint's mfa_method); push_timeout, poll_interval, handlers (for tests, tuning)
         self.last_mechanism: str | None = None
 
     def get_saml_assertion(

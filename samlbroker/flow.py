@@ -34,7 +34,8 @@ class LoginResult:
 def controller_for(
     endpoint: Endpoint, timeout: float = 30, mfa_prompt: MFAPromptHook | None = None
 ) -> SAMLAuthenticationController:
-    """A controller set up with the endpoint's CA bundle, proxy, trusted signing certificates and MFA prompt."""
+    """A controller set up with the endpoint's CA bundle, proxy, trusted signing certificates, MFA prompt and
+    second-factor method."""
     from .controller import SAMLAuthenticationController
     from .parsers.adfs import AdfsResponseParser
 
@@ -62,6 +63,7 @@ def controller_for(
         verify=endpoint.verify,
         timeout=timeout,
         mfa_prompt=mfa_prompt,
+        mfa_options={"method": endpoint.mfa_method} if endpoint.mfa_method else None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 DEFAULT_AUTH_TYPE = "kerberos"
+_AUTH_METHOD = re.compile(r"[A-Za-z0-9][\w.:-]*")  # an AD FS AuthMethod name (mfa_method)
 ENDPOINT_KEYS = ("url", "auth_type", "ca_bundle", "proxy", "trusted_certs", "account_names")
 PROFILE_KEYS = (
     "saml_endpoint",
@@ -55,6 +57,7 @@ class Endpoint:
     kerberos_mutual: bool = True  # Kerberos needs the IdP's final token (off: a proxy that drops it)
     adfs_home_realm: str | None = None  # forms: the claims provider to pick on AD FS's home realm page
     forms_accept_consent: bool = False  # forms: say yes when the IdP asks to release the user's attributes
+    mfa_method: str | None = None  # the AuthMethod to pick when the IdP offers several second factors
 
     @property
     def verify(self) -> bool | str:
@@ -159,7 +162,18 @@ def _endpoint_from(parser: configparser.ConfigParser, name: str, path: Path) -> 
         kerberos_mutual=_flag(values.get("kerberos_mutual") or "yes", "kerberos_mutual", path),
         adfs_home_realm=values.get("adfs_home_realm") or None,
         forms_accept_consent=_flag(values.get("forms_accept_consent"), "forms_accept_consent", path),
+        mfa_method=_auth_method(values.get("mfa_method"), path),
     )
+
+
+def _auth_method(value: str | None, path: Path) -> str | None:
+    if not value:
+        return None
+    if not _AUTH_METHOD.fullmatch(value):
+        raise ConfigError(
+            f"mfa_method = {value!r} in {path} is not an AuthMethod name (e.g. AzureMfaAuthentication)"
+        )
+    return value
 
 
 def _flag(value: str | None, key: str, path: Path) -> bool:

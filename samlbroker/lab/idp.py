@@ -191,7 +191,7 @@ class IdPServer(LabHTTPServer):
         with self._state:
             self.sessions[token] = user.name
         if user.mfa != "none":
-            self.mfa.start(token, user)
+            self.mfa.start(token, user, choice_page=self.variant.mfa_choice == "list")
         return token
 
     def end_session(self, token: str) -> None:
@@ -368,7 +368,10 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
         user = self.server.session_user(token)
         challenge = self.server.mfa.pending(token) if user is not None else None
         if challenge is not None:
-            self.reply(200, render(self._form_action(query), challenge, self.server.users.windows_name(user)))
+            who = self.server.users.windows_name(user)
+            self.reply(
+                200, render(self._form_action(query), challenge, who, style=self.server.variant.mfa_options)
+            )
         elif user is not None:
             if rp is None:
                 self.reply(200, message_page("Sign In", "You are signed in."))
@@ -424,6 +427,7 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
         outcome = self.server.mfa.answer(token, form, user)
         self._record(user.name, challenge.method, f"mfa_{outcome.status}")
         who = self.server.users.windows_name(user)
+        style = self.server.variant.mfa_options
         if outcome.status == "done":
             self.reply(302, b"", headers=[("Location", f"{SIGNON_PATH}?{query}")])
         elif outcome.status == "refused":
@@ -433,9 +437,9 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
             if challenge.kind == "silverfort":
                 self.reply(200, message_page("Sign In", words))
             else:
-                self.reply(200, render(action, challenge, who, words))
+                self.reply(200, render(action, challenge, who, words, style))
         else:
-            self.reply(200, render(action, challenge, who, outcome.message))
+            self.reply(200, render(action, challenge, who, outcome.message, style))
 
     def _form_action(self, query: str) -> str:
         """Where the sign-in form posts, as the variant's AD FS writes it: its own path (2012 R2: a full URL

@@ -6,6 +6,10 @@ Pushes are decided without a clock: ``push = approve`` approves after a few poll
 poll, ``timeout`` never (the client's bound ends it), and ``app`` waits for the test to answer on the
 device with :meth:`SecondFactorDesk.respond` (approve, deny, or let it expire), typing the number shown
 when the user has number matching.
+
+A user with several methods (``mfa_methods``) first gets the method-choice page (or, with
+``IdPVariant.mfa_choice = "default"``, the first method's page with the others under "Sign in using
+another method"); posting one of them with the Context starts that adapter.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from .mfa_pages import (
     AZURE_DENIED,
     AZURE_TIMED_OUT,
     AZURE_WRONG_NUMBER,
+    CHOOSE_METHOD,
     METHODS,
     NEXT_TOKENCODE,
     PUSH_DENIED,
@@ -28,7 +33,9 @@ from .mfa_pages import (
     SILVERFORT_EXPIRED,
     WRONG_CODE,
     Adapter,
+    choice_page,
     mfa_page,
+    securid_start_page,
 )
 
 if TYPE_CHECKING:
@@ -54,9 +61,15 @@ class Challenge:
     failures: int = 0
     email_code: str | None = None
     number: str | None = None  # number matching: what the page shows and the app must be given
-    step: str = "code"  # "code", or "next" for SecurID's next-tokencode step
+    step: str = "code"  # "choose" (several methods), "start" (SecurID v2), "code", "next" (next tokencode)
     passcode_token: str | None = None
     device: str | None = None  # what the user did on the device: approve, deny, expire, or a wrong number
+    choices: tuple[str, ...] = ()  # the kinds the user may pick among, when several are enabled
+
+    @property
+    def others(self) -> list[Adapter]:
+        """The enabled methods besides the current one (offered under "Sign in using another method")."""
+        return [ADAPTERS[kind] for kind in self.choices if kind != self.kind]
 
     @property
     def adapter(self) -> Adapter:
@@ -87,20 +100,33 @@ class SecondFactorDesk:
     numbers: dict[str, list[str]] = field(default_factory=dict)  # every number shown, by user
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def start(self, session: str, user: LabUser) -> Challenge:
-        """Open a challenge for a session whose first factor passed."""
-        challenge = Challenge(user=user.name, kind=user.mfa, context=secrets.token_urlsafe(24))
-        if user.mfa == "email":
+    def start(self, session: str, user: LabUser, choice_page: bool = True) -> Challenge:
+        """Open a challenge for a session whose first factor passed: the method-choice page first when the
+        user has several methods (``choice_page``), else the (first) method's page."""
+        kinds = user.mfa_methods or (user.mfa,)
+        challenge = Challenge(user=user.name, kind=kinds[0], context="", choices=user.mfa_methods)
+        if user.mfa_methods and choice_page:
+            challenge.step, challenge.context = "choose", secrets.token_urlsafe(24)
+        else:
+            self._begin(challenge, kinds[0], user)
+        with self._lock:
+            self.challenges[session] = challenge
+        return challenge
+
+    def _begin(self, challenge: Challenge, kind: str, user: LabUser) -> None:
+        """Start the adapter ``kind`` on the challenge: its first page, a fresh Context."""
+        challenge.kind, challenge.context = kind, secrets.token_urlsafe(24)
+        challenge.step = "start" if challenge.adapter.shape == "rsa-v2" else "code"
+        challenge.polls, challenge.device, challenge.number, challenge.email_code = 0, None, None, None
+        if kind == "email":
             challenge.email_code = f"{secrets.randbelow(10**6):06d}"
-        if user.mfa == "azure-push" and user.number_match:
+        if kind == "azure-push" and user.number_match:
             challenge.number = f"{secrets.randbelow(90) + 10}"
         with self._lock:
             if challenge.email_code:
                 self.outbox.setdefault(user.name, []).append(challenge.email_code)
             if challenge.number:
                 self.numbers.setdefault(user.name, []).append(challenge.number)
-            self.challenges[session] = challenge
-        return challenge
 
     def pending(self, session: str | None) -> Challenge | None:
         with self._lock:
@@ -123,12 +149,22 @@ class SecondFactorDesk:
     def answer(self, session: str, form: dict[str, str], user: LabUser) -> Outcome:
         """Check one posted answer; a finished challenge is closed."""
         challenge = self.pending(session)
-        if (
-            challenge is None
-            or form.get("Context") != challenge.context
-            or form.get("AuthMethod") != challenge.method
-        ):
+        if challenge is None or form.get("Context") != challenge.context:
             return Outcome("again", "Your sign-in session expired. Sign in again.")
+        method = form.get("AuthMethod")
+        picked = next((k for k in challenge.choices if METHODS[k] == method), None)
+        if challenge.step == "choose" or (picked is not None and method != challenge.method):
+            if picked is None:
+                return Outcome("again", CHOOSE_METHOD)
+            self._begin(challenge, picked, user)
+            return Outcome("chosen")
+        if method != challenge.method:
+            return Outcome("again", "Your sign-in session expired. Sign in again.")
+        if challenge.step == "start":  # SecurID v2: the start page's script posts InitStatus=true
+            if form.get("InitStatus") != "true":
+                return Outcome("again")
+            challenge.step, challenge.context = "code", secrets.token_urlsafe(24)
+            return Outcome("started")
         if challenge.kind in PUSH_KINDS:
             return self._poll(session, challenge, user.push)
         if challenge.step == "next":
@@ -138,11 +174,11 @@ class SecondFactorDesk:
         code = form.get(adapter.field, "").strip()
         if challenge.kind == "email":
             ok = secrets.compare_digest(code, challenge.email_code or "-")
-        elif challenge.kind == "securid":
+        elif challenge.adapter.shape in ("rsa", "rsa-v2"):
             ok = code.startswith(user.pin) and self._totp_ok(user, code[len(user.pin) :])
         else:
             ok = challenge.kind != "duo" and self._totp_ok(user, code)
-        if ok and challenge.kind == "securid" and user.next_tokencode:
+        if ok and challenge.adapter.shape in ("rsa", "rsa-v2") and user.next_tokencode:
             challenge.step, challenge.passcode_token = "next", code[len(user.pin) :]
             return Outcome("again", None)
         if ok:
@@ -204,11 +240,22 @@ class SecondFactorDesk:
             self.numbers.clear()
 
 
-def render(action: str, challenge: Challenge, who: str, message: str | None = None) -> str:
-    """The page for the challenge's current step, with the IdP's error text when there is one."""
+def render(
+    action: str, challenge: Challenge, who: str, message: str | None = None, style: str = "links"
+) -> str:
+    """The page for the challenge's current step, with the IdP's error text when there is one; other enabled
+    methods are offered as ``style`` (links or buttons)."""
+    if challenge.step == "choose":
+        adapters = [ADAPTERS[kind] for kind in challenge.choices]
+        return choice_page(action, adapters, challenge.context, who, style, error=message)
+    if challenge.step == "start":
+        return securid_start_page(action, challenge.adapter, challenge.context, who)
     if challenge.step == "next":
         return mfa_page(
             action, challenge.adapter, challenge.context, who, error=message, field="NextCode",
-            label=NEXT_TOKENCODE,
+            label=NEXT_TOKENCODE, others=challenge.others, style=style,
         )  # fmt: skip
-    return mfa_page(action, challenge.adapter, challenge.context, who, error=message, number=challenge.number)
+    return mfa_page(
+        action, challenge.adapter, challenge.context, who, error=message, number=challenge.number,
+        others=challenge.others, style=style,
+    )  # fmt: skip

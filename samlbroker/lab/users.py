@@ -29,6 +29,7 @@ class LabUser:
     roles: tuple[RolePair, ...] = ()
     disabled: bool = False
     mfa: str = "none"
+    mfa_methods: tuple[str, ...] = ()  # several enabled adapters: the user picks one (AD FS's choice page)
     mfa_secret: str = field(default="", repr=False)
     push: str = "approve"
     number_match: bool = False
@@ -138,6 +139,20 @@ def _mfa(value: str, section: str) -> str:
     return kind
 
 
+def _mfa_methods(value: str, section: str) -> tuple[str, ...]:
+    """Several adapters (kinds, comma-separated) the user may pick among; each AuthMethod once."""
+    from .mfa_pages import METHODS
+
+    kinds = tuple(_mfa(part, section) for part in value.split(",") if part.strip())
+    if not kinds:
+        return ()
+    if len(kinds) < 2 or "none" in kinds:
+        raise ValueError(f"[{section}] mfa_methods must name two or more second factors")
+    if len({METHODS[kind] for kind in kinds}) != len(kinds):
+        raise ValueError(f"[{section}] mfa_methods names one AuthMethod twice")
+    return kinds
+
+
 def _push(value: str, section: str) -> str:
     policy = value.strip().lower()
     if policy not in PUSH_POLICIES:
@@ -170,13 +185,15 @@ def parse_users(text: str, source: str = "<lab users>") -> LabUsers:
         name = section[len("user ") :].strip()
         entry = parser[section]
         duration = entry.get("session_duration", "").strip()
+        methods = _mfa_methods(entry.get("mfa_methods", ""), section)
         user = LabUser(
             name=name,
             password=entry.get("password", ""),
             display_name=entry.get("display_name", name),
             roles=_roles(entry.get("roles", ""), entry.get("provider", "lab-adfs").strip(), section),
             disabled=_flag(entry.get("disabled", "no"), "disabled", section),
-            mfa=_mfa(entry.get("mfa", "none"), section),
+            mfa=methods[0] if methods else _mfa(entry.get("mfa", "none"), section),
+            mfa_methods=methods,
             mfa_secret=entry.get("totp_secret", "").strip(),
             push=_push(entry.get("push", "approve"), section),
             number_match=_flag(entry.get("number_match", "no"), "number_match", section),

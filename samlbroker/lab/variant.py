@@ -18,6 +18,8 @@ IDENTIFIER_FIRST = ("off", "prefilled", "password-only")
 # AD FS's own claims provider (its identifier in HomeRealmSelection) and a partner one, for home realm discovery.
 AD_REALM = ("AD AUTHORITY", "Active Directory")
 PARTNER_REALM = ("http://partner.lab.example/adfs/services/trust", "Partner Corp")
+MFA_CHOICES = ("list", "default")
+MFA_OPTION_STYLES = ("links", "buttons")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class IdPVariant:
     - ``extra_forms``: sign-in and first pages also carry a search form and a language chooser.
     - ``shibboleth_consent``: the Shibboleth-style login asks for consent to the attribute release
       (``_shib_idp_consentOptions``, Reject / Accept) after the password.
+    - ``mfa_choice``: a user with several second factors first gets the method-choice page (``"list"``),
+      or the first method's page with the others under "Sign in using another method" (``"default"``).
+    - ``mfa_options``: the choice offers each method as an action link (``"links"``) or a button
+      (``"buttons"``).
     """
 
     final_token: bool = True
@@ -64,6 +70,8 @@ class IdPVariant:
     first_page: str = "none"
     extra_forms: bool = False
     shibboleth_consent: bool = False
+    mfa_choice: str = "list"
+    mfa_options: str = "links"
 
     def __post_init__(self) -> None:
         if self.offers not in OFFER_STYLES:
@@ -78,6 +86,10 @@ class IdPVariant:
             raise ValueError(f"first_page must be one of {', '.join(FIRST_PAGES)}")
         if self.delay < 0:
             raise ValueError("delay must not be negative")
+        if self.mfa_choice not in MFA_CHOICES:
+            raise ValueError(f"mfa_choice must be one of {', '.join(MFA_CHOICES)}")
+        if self.mfa_options not in MFA_OPTION_STYLES:
+            raise ValueError(f"mfa_options must be one of {', '.join(MFA_OPTION_STYLES)}")
 
     def but(self, **changes: Any) -> IdPVariant:
         """A copy with some fields changed."""

@@ -7,6 +7,8 @@ Code inputs, by adapter: ``VerificationCode`` (Azure MFA, TOTP adapters), ``Pass
 Pushes: Azure MFA (``AzureMfaAuthentication``, built into AD FS 2016 and later, with number matching),
 Azure MFA Server and Silverfort, whose pages wait for an approval on a device and are re-posted with
 their ``AuthMethod`` and ``Context`` until the IdP answers.
+Start pages: RSA's SecurID v2 agent (``SecurIDv2Authentication``) first serves a page without an input,
+which its script posts back with ``InitStatus=true`` before the passcode page appears.
 """
 
 from __future__ import annotations
@@ -35,6 +37,18 @@ CODE_FIELDS = (
 )
 # Adapters whose page, without a code input, waits for the user's approval on a device.
 PUSH_METHODS = ("AzureMfaAuthentication", "AzureMfaServerAuthentication", "SilverfortAdfs")
+# Adapters known to ask for a one-time code, by AuthMethod (for picking one on a method-choice page).
+CODE_METHODS = (
+    "AzureMfaAuthentication",
+    "SecurIDAuthentication",
+    "SecurIDv2Authentication",
+    "SymantecVipAdapter",
+    "VIPAuthenticationProviderWindowsAccountName",
+    "VIPAuthenticationProviderUPN",
+    "SafeNet-MFA",
+)
+# Adapters whose first page has nothing to type: what its script would post, to get the next page.
+START_FIELDS = {"SecurIDv2Authentication": {"InitStatus": "true"}}
 
 
 def code_field(page: MFAPage) -> str | None:
@@ -47,6 +61,7 @@ class AdfsCodeHandler(MFAHandler):
 
     name = "adfs-code"
     kind = "code"
+    methods = CODE_METHODS
 
     def recognizes(self, page: MFAPage) -> bool:
         return code_field(page) is not None
@@ -63,9 +78,25 @@ class AdfsPushHandler(MFAHandler):
 
     name = "adfs-push"
     kind = "push"
+    methods = PUSH_METHODS
 
     def recognizes(self, page: MFAPage) -> bool:
         return page.auth_method in PUSH_METHODS and code_field(page) is None
 
     def answer(self, session: requests.Session, page: MFAPage, code: str | None) -> requests.Response:
         return page.form.submit(session, {})
+
+
+class AdfsStartHandler(MFAHandler):
+    """An adapter's first page without an input (SecurID v2): posted once, as its script would, so that the
+    IdP serves the page that asks for the code."""
+
+    name = "adfs-start"
+    kind = "continue"
+    methods = tuple(START_FIELDS)
+
+    def recognizes(self, page: MFAPage) -> bool:
+        return page.auth_method in START_FIELDS and code_field(page) is None
+
+    def answer(self, session: requests.Session, page: MFAPage, code: str | None) -> requests.Response:
+        return page.form.submit(session, START_FIELDS[page.auth_method])

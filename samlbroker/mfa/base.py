@@ -36,6 +36,9 @@ class MFAPage:
     """An additional-authentication page: its form, AuthMethod, Context and the IdP's words.
 
     ``number`` is the number a push with number matching shows, for the user to type in the app.
+    ``options`` are the AuthMethods the page offers to switch to (AD FS's ``authOptions``: the method-choice
+    page, or "Sign in using another method" on an adapter page), in page order; ``options_form`` posts one.
+    A page without an AuthMethod of its own that offers options is the method-choice page.
     """
 
     url: str
@@ -43,21 +46,41 @@ class MFAPage:
     auth_method: str
     message: str | None = None
     number: str | None = None
+    options: tuple[str, ...] = ()
+    options_form: HtmlForm | None = None
 
     @property
     def context(self) -> str | None:
         return self.form.fields.get("Context")
 
+    @property
+    def is_choice(self) -> bool:
+        """Whether this is the page where the user picks one of several second factors."""
+        return not self.auth_method and bool(self.options)
+
+    def choose(self, session: requests.Session, method: str) -> requests.Response:
+        """Pick ``method`` among the offered ones: its options form with that AuthMethod and the Context."""
+        form = self.options_form or self.form
+        return form.submit(session, {"AuthMethod": method, "Context": self.context or ""})
+
 
 class MFAHandler(ABC):
     """Answers one family of second-factor pages (entry-point group ``samlbroker.mfa``).
 
-    ``kind`` is ``"code"`` (``answer`` gets the user's code) or ``"push"`` (``answer`` gets None and
-    makes one approval poll; the driver repeats it, bounded, while the IdP shows the same page).
+    ``kind`` is ``"code"`` (``answer`` gets the user's code), ``"push"`` (``answer`` gets None and
+    makes one approval poll; the driver repeats it, bounded, while the IdP shows the same page) or
+    ``"continue"`` (a page with nothing to type, posted once: ``answer`` gets None).
+    ``methods`` names the AuthMethods the handler answers, so that one can be picked when the IdP offers
+    several.
     """
 
     name: ClassVar[str]
     kind: ClassVar[str]
+    methods: ClassVar[tuple[str, ...]] = ()
+
+    def answers_method(self, method: str) -> bool:
+        """True when this handler answers pages of ``method`` (picked by name on a method-choice page)."""
+        return method in self.methods
 
     @abstractmethod
     def recognizes(self, page: MFAPage) -> bool:

@@ -1,4 +1,5 @@
-"""Runs the second factor after the first: ask for codes (bounded), wait for pushes (bounded), never replay."""
+"""Runs the second factor after the first: pick a method, ask for codes (bounded), wait for pushes (bounded),
+never replay."""
 
 from __future__ import annotations
 
@@ -19,23 +20,27 @@ MAX_STEPS = 4  # second-factor steps in one login (SecurID: passcode, then the n
 
 
 def builtin_handlers() -> list[MFAHandler]:
-    from .adfs import AdfsCodeHandler, AdfsPushHandler
+    from .adfs import AdfsCodeHandler, AdfsPushHandler, AdfsStartHandler
 
-    return [AdfsCodeHandler(), AdfsPushHandler()]
+    return [AdfsCodeHandler(), AdfsPushHandler(), AdfsStartHandler()]
 
 
 def installed_handlers() -> list[MFAHandler]:
     """Plugins first (a specific handler beats a generic built-in), then the built-ins."""
     from ..plugins import available
 
-    plugins = [
-        ep.load()() for name, ep in sorted(available(MFA).items()) if name not in ("adfs-code", "adfs-push")
-    ]
-    return [*plugins, *builtin_handlers()]
+    builtins = builtin_handlers()
+    names = {handler.name for handler in builtins}
+    plugins = [ep.load()() for name, ep in sorted(available(MFA).items()) if name not in names]
+    return [*plugins, *builtins]
 
 
 class SecondFactor:
-    """Drives the second-factor pages of one login until the IdP answers with something else."""
+    """Drives the second-factor pages of one login until the IdP answers with something else.
+
+    ``method`` is the AuthMethod to pick when the IdP offers several (the endpoint's ``mfa_method``);
+    without it the first offered one an installed handler answers is picked.
+    """
 
     def __init__(
         self,
@@ -45,6 +50,7 @@ class SecondFactor:
         poll_interval: float = 2,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        method: str | None = None,
     ) -> None:
         self.prompt = prompt
         self._handlers = handlers
@@ -52,13 +58,22 @@ class SecondFactor:
         self.poll_interval = poll_interval
         self.clock = clock
         self.sleep = sleep
+        self.method = method
         self.requests = 0
+        self._chosen: list[str] = []  # methods picked so far, each at most once
 
     def complete(self, session: requests.Session, response: requests.Response) -> requests.Response:
         """Answer second-factor pages in ``response`` until the IdP sends something else; return that."""
         attempts: dict[tuple[str, frozenset[str]], int] = {}
         page = read_mfa_page(response)
         while page is not None:
+            switch = self._method_to_pick(page)
+            if switch is not None:
+                self._chosen.append(switch)
+                response = page.choose(session, switch)
+                self.requests += 1
+                page = read_mfa_page(response)
+                continue
             handler = self._handler_for(page)
             step = (page.auth_method, page.form.field_names)  # a new input is a new step, not a retry
             attempt = attempts[step] = attempts.get(step, 0) + 1
@@ -69,6 +84,14 @@ class SecondFactor:
                 )
             if handler.kind == "push":
                 response = self._wait_for_push(session, handler, page)
+            elif handler.kind == "continue":
+                if attempt > 1:
+                    raise MFAFailedError(
+                        f"the IdP showed the first page of {page.auth_method} again; log in again later",
+                        idp_message=page.message,
+                    )
+                response = handler.answer(session, page, None)
+                self.requests += 1
             else:
                 if attempt > MAX_CODE_ATTEMPTS:
                     raise MFAFailedError(
@@ -82,14 +105,60 @@ class SecondFactor:
             page = read_mfa_page(response)
         return response
 
+    @property
+    def handlers(self) -> list[MFAHandler]:
+        if self._handlers is None:
+            self._handlers = installed_handlers()
+        return self._handlers
+
+    def _method_to_pick(self, page: MFAPage) -> str | None:
+        """The method to pick on ``page`` before answering anything, or None to answer the page as it is.
+
+        The method-choice page always needs a pick; an adapter page is left for another offered method when
+        ``method`` names that one, or when no handler answers the page but one answers an offered method.
+        """
+        offered = [m for m in page.options if m != page.auth_method and m not in self._chosen]
+        if self.method:
+            if page.auth_method == self.method:
+                return None
+            if self.method in offered:
+                return self.method
+            if page.is_choice or page.options:
+                raise MFAFailedError(self._not_offered(page, self.method), idp_message=page.message)
+            return None  # a page offering nothing else: the IdP's only method
+        if not page.is_choice and self._recognizing(page) is not None:
+            return None
+        known = next((m for m in offered if any(h.answers_method(m) for h in self.handlers)), None)
+        if known is None and page.is_choice:
+            listed = ", ".join(page.options)
+            again = f" (after {', '.join(self._chosen)} did not complete)" if self._chosen else ""
+            raise MFAFailedError(
+                f"the IdP offers the second factors {listed} and no installed MFA handler answers any of "
+                f"them{again}",
+                idp_message=page.message,
+            )
+        return known
+
+    def _not_offered(self, page: MFAPage, method: str) -> str:
+        offered = list(dict.fromkeys(m for m in (page.auth_method, *page.options) if m))
+        if method in self._chosen:
+            return (
+                f"the IdP showed its second-factor choice again after mfa_method {method}; log in again later"
+            )
+        return f"the IdP does not offer mfa_method {method}; it offers {', '.join(offered)}"
+
+    def _recognizing(self, page: MFAPage) -> MFAHandler | None:
+        return next((handler for handler in self.handlers if handler.recognizes(page)), None)
+
     def _handler_for(self, page: MFAPage) -> MFAHandler:
-        handlers = self._handlers if self._handlers is not None else installed_handlers()
-        for handler in handlers:
-            if handler.recognizes(page):
-                return handler
+        handler = self._recognizing(page)
+        if handler is not None:
+            return handler
+        others = [m for m in page.options if m != page.auth_method]
+        also = f", nor any other it offers ({', '.join(others)})" if others else ""
         raise MFAFailedError(
             f"the IdP asks for a second factor (AuthMethod {page.auth_method or 'unnamed'}) that no installed "
-            "MFA handler answers",
+            f"MFA handler answers{also}",
             idp_message=page.message,
         )
 

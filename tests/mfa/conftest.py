@@ -35,13 +35,16 @@ def login(lab, password, poll_clock):
 @pytest.fixture
 def token(lab):
     """``token(name)``: what the user's token shows now (SecurID: PIN and tokencode); ``next_code=True``:
-    the tokencode after it, as SecurID's next-tokencode step wants."""
+    the tokencode after it, as SecurID's next-tokencode step wants; ``with_pin`` says whether the PIN goes
+    first (by default: for a SecurID user)."""
 
-    def show(name: str, next_code: bool = False) -> str:
+    def show(name: str, next_code: bool = False, with_pin: bool | None = None) -> str:
         user = lab.users[name]
         totp = pyotp.TOTP(user.mfa_secret)
         if next_code:
             return totp.at(time.time() + totp.interval)
-        return f"{user.pin}{totp.now()}" if user.mfa == "securid" else totp.now()
+        if with_pin is None:
+            with_pin = user.mfa in ("securid", "securid-v2")
+        return f"{user.pin}{totp.now()}" if with_pin else totp.now()
 
     return show

@@ -15,6 +15,7 @@ class EmailCodeHandler(MFAHandler):
 
     name = "email-otp"
     kind = "code"
+    methods = ("EmailOtpAdapter",)
 
     def recognizes(self, page: MFAPage) -> bool:
         return page.auth_method == "EmailOtpAdapter" and page.form.has_field("EmailCode")
