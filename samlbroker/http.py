@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,11 +30,23 @@ class BrokerSession(requests.Session):
     ) -> None:
         super().__init__()
         self.ca_verify = verify
-        self.request_timeout = timeout
+        self.request_timeout: float | tuple[float, float] = timeout
         if proxies:
             self.proxies.update(proxies)
         self.headers["User-Agent"] = BROWSER_USER_AGENT
         self.hooks["response"].append(self._log_response)
+
+    @contextmanager
+    def answers_within(self, seconds: float) -> Iterator[None]:
+        """Requests made inside wait up to ``seconds`` for the answer (a poll the IdP holds open until the user
+        acts); connecting keeps the session's own bound."""
+        saved = self.request_timeout
+        connect = saved[0] if isinstance(saved, tuple) else saved
+        self.request_timeout = (connect, seconds)
+        try:
+            yield
+        finally:
+            self.request_timeout = saved
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.request_timeout)

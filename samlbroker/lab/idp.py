@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 import secrets
+import select
 import threading
 import time
 import uuid
@@ -424,11 +425,14 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
         if user is None or challenge is None:
             self.reply(200, self._login_page(action, error="Your sign-in session expired. Sign in again."))
             return
-        outcome = self.server.mfa.answer(token, form, user)
+        held = self._client_gone if self.server.variant.held_polls else None
+        outcome = self.server.mfa.answer(token, form, user, client_gone=held)
         self._record(user.name, challenge.method, f"mfa_{outcome.status}")
         who = self.server.users.windows_name(user)
         style = self.server.variant.mfa_options
-        if outcome.status == "done":
+        if outcome.status == "abandoned":  # the client hung up on a held poll: no one to answer
+            self.close_connection = True
+        elif outcome.status == "done":
             self.reply(302, b"", headers=[("Location", f"{SIGNON_PATH}?{query}")])
         elif outcome.status == "refused":
             # The push is over: Silverfort answers with an error page, Azure MFA re-renders its page.
@@ -440,6 +444,12 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
                 self.reply(200, render(action, challenge, who, words, style))
         else:
             self.reply(200, render(action, challenge, who, outcome.message, style))
+
+    def _client_gone(self) -> bool:
+        """Whether the client hung up while its request waits: a client waiting for an answer sends
+        nothing, so a readable connection is one it closed."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        return bool(readable)
 
     def _form_action(self, query: str) -> str:
         """Where the sign-in form posts, as the variant's AD FS writes it: its own path (2012 R2: a full URL

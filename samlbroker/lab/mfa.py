@@ -5,7 +5,9 @@ device, an e-mailed code, and an adapter no built-in handler knows (to show the 
 Pushes are decided without a clock: ``push = approve`` approves after a few polls, ``deny`` at the first
 poll, ``timeout`` never (the client's bound ends it), and ``app`` waits for the test to answer on the
 device with :meth:`SecondFactorDesk.respond` (approve, deny, or let it expire), typing the number shown
-when the user has number matching.
+when the user has number matching. Where the IdP holds a poll open until the device answers
+(``IdPVariant.held_polls``), the poll waits on that answer; ``poll_held`` tells a test it is waiting, and
+``poll_abandoned`` that the client hung up first.
 
 A user with several methods (``mfa_methods``) first gets the method-choice page (or, with
 ``IdPVariant.mfa_choice = "default"``, the first method's page with the others under "Sign in using
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["METHODS", "PUSH_DENIED", "WRONG_CODE", "Challenge", "Outcome", "SecondFactorDesk", "render"]
 
+HOLD_STEP = 0.05  # seconds between looks at the client while a held poll waits for the device
+HOLD_LIMIT = 1200  # looks before a held poll gives up waiting (a minute): the lab never hangs a test run
 _REFUSALS = {  # (denied, expired) in each push adapter's words
     "push": (PUSH_DENIED, "The sign-in request expired."),
     "azure-push": (AZURE_DENIED, AZURE_TIMED_OUT),
@@ -65,6 +70,7 @@ class Challenge:
     passcode_token: str | None = None
     device: str | None = None  # what the user did on the device: approve, deny, expire, or a wrong number
     choices: tuple[str, ...] = ()  # the kinds the user may pick among, when several are enabled
+    answered: threading.Event = field(default_factory=threading.Event)  # the device has answered
 
     @property
     def others(self) -> list[Adapter]:
@@ -98,6 +104,8 @@ class SecondFactorDesk:
     challenges: dict[str, Challenge] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     numbers: dict[str, list[str]] = field(default_factory=dict)  # every number shown, by user
+    poll_held: threading.Event = field(default_factory=threading.Event)  # a held poll waits for the device
+    poll_abandoned: threading.Event = field(default_factory=threading.Event)  # ... and its client hung up
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self, session: str, user: LabUser, choice_page: bool = True) -> Challenge:
@@ -118,6 +126,7 @@ class SecondFactorDesk:
         challenge.kind, challenge.context = kind, secrets.token_urlsafe(24)
         challenge.step = "start" if challenge.adapter.shape == "rsa-v2" else "code"
         challenge.polls, challenge.device, challenge.number, challenge.email_code = 0, None, None, None
+        challenge.answered = threading.Event()
         if kind == "email":
             challenge.email_code = f"{secrets.randbelow(10**6):06d}"
         if kind == "azure-push" and user.number_match:
@@ -145,9 +154,20 @@ class SecondFactorDesk:
                 if answer == "approve" and challenge.number is not None and number != challenge.number:
                     answer = "wrong-number"
                 challenge.device = answer
+                challenge.answered.set()
 
-    def answer(self, session: str, form: dict[str, str], user: LabUser) -> Outcome:
-        """Check one posted answer; a finished challenge is closed."""
+    def answer(
+        self,
+        session: str,
+        form: dict[str, str],
+        user: LabUser,
+        client_gone: Callable[[], bool] | None = None,
+    ) -> Outcome:
+        """Check one posted answer; a finished challenge is closed.
+
+        ``client_gone`` (the IdP holds push polls open): a poll waits for the device's answer, looking at
+        the client with it, and is abandoned when the client hangs up.
+        """
         challenge = self.pending(session)
         if challenge is None or form.get("Context") != challenge.context:
             return Outcome("again", "Your sign-in session expired. Sign in again.")
@@ -166,7 +186,7 @@ class SecondFactorDesk:
             challenge.step, challenge.context = "code", secrets.token_urlsafe(24)
             return Outcome("started")
         if challenge.kind in PUSH_KINDS:
-            return self._poll(session, challenge, user.push)
+            return self._poll(session, challenge, user.push, client_gone)
         if challenge.step == "next":
             return self._next_tokencode(session, challenge, user, form.get("NextCode", ""))
         adapter = challenge.adapter
@@ -210,7 +230,9 @@ class SecondFactorDesk:
             self.used_codes.add((user.name, code))
         return True
 
-    def _poll(self, session: str, challenge: Challenge, policy: str) -> Outcome:
+    def _poll(
+        self, session: str, challenge: Challenge, policy: str, client_gone: Callable[[], bool] | None
+    ) -> Outcome:
         denied, expired = _REFUSALS[challenge.kind]
         with self._lock:
             challenge.polls += 1
@@ -219,6 +241,11 @@ class SecondFactorDesk:
             device = "approve"
         elif policy == "deny":
             device = "deny"
+        if device is None and client_gone is not None:
+            if not self._hold(challenge, client_gone):
+                return Outcome("abandoned")
+            with self._lock:
+                device = challenge.device
         if device is None:
             return Outcome("again", None)
         self._close(session)
@@ -226,6 +253,17 @@ class SecondFactorDesk:
             return Outcome("done")
         words = {"deny": denied, "expire": expired, "wrong-number": AZURE_WRONG_NUMBER}[device]
         return Outcome("refused", words)
+
+    def _hold(self, challenge: Challenge, client_gone: Callable[[], bool]) -> bool:
+        """Keep the poll open until the device answers (True); False when the client hangs up first."""
+        self.poll_held.set()
+        for _ in range(HOLD_LIMIT):
+            if challenge.answered.wait(HOLD_STEP):
+                return True
+            if client_gone():
+                self.poll_abandoned.set()
+                return False
+        return True  # waited a minute: answer with the page again, as an IdP's own timeout would
 
     def _close(self, session: str) -> None:
         with self._lock:
@@ -238,6 +276,8 @@ class SecondFactorDesk:
             self.outbox.clear()
             self.failed.clear()
             self.numbers.clear()
+        self.poll_held.clear()
+        self.poll_abandoned.clear()
 
 
 def render(

@@ -53,6 +53,8 @@ class IdPVariant:
       or the first method's page with the others under "Sign in using another method" (``"default"``).
     - ``mfa_options``: the choice offers each method as an action link (``"links"``) or a button
       (``"buttons"``).
+    - ``held_polls``: a push poll is held open until the user answers on the device (the answer, approved
+      or refused, comes on that same request).
     """
 
     final_token: bool = True
@@ -72,6 +74,7 @@ class IdPVariant:
     shibboleth_consent: bool = False
     mfa_choice: str = "list"
     mfa_options: str = "links"
+    held_polls: bool = False
 
     def __post_init__(self) -> None:
         if self.offers not in OFFER_STYLES:

@@ -4,7 +4,8 @@ never replay."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from ..errors import MFAFailedError
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 MFA = "samlbroker.mfa"
 MAX_CODE_ATTEMPTS = 3  # asks for one step's code, a wrong one handed back each time
 MAX_STEPS = 4  # second-factor steps in one login (SecurID: passcode, then the next tokencode)
+MIN_POLL_WAIT = 2.0  # seconds a push poll may always wait for its answer, even at the end of the bound
 
 
 def builtin_handlers() -> list[MFAHandler]:
@@ -177,7 +179,13 @@ class SecondFactor:
     def _wait_for_push(
         self, session: requests.Session, handler: MFAHandler, page: MFAPage
     ) -> requests.Response:
-        """Re-post the push page until the IdP answers otherwise; a refusal in its words ends the login."""
+        """Re-post the push page until the IdP answers otherwise; a refusal in its words ends the login.
+
+        Each poll may wait for its answer until the push's deadline: some IdPs hold the poll open until the
+        user acts on the device, longer than any one request would otherwise be allowed.
+        """
+        import requests
+
         deadline = self.clock() + self.push_timeout
         announced, number = False, None
         while True:
@@ -185,7 +193,14 @@ class SecondFactor:
                 if self.prompt is not None:
                     self.prompt(MFAPrompt("push", page.auth_method, push_message(page), 1))
                 announced, number = True, page.number
-            response = handler.answer(session, page, None)
+            try:
+                with _answers_within(session, max(deadline - self.clock(), MIN_POLL_WAIT)):
+                    response = handler.answer(session, page, None)
+            except requests.exceptions.ReadTimeout:
+                raise MFAFailedError(
+                    f"no approval of the {page.auth_method} request within {self.push_timeout:.0f} s",
+                    idp_message=page.message,
+                ) from None
             self.requests += 1
             again = read_mfa_page(response)
             refused = push_refusal(response, again)
@@ -202,6 +217,15 @@ class SecondFactor:
                 )
             self.sleep(self.poll_interval)
             page = again
+
+
+@contextmanager
+def _answers_within(session: requests.Session, seconds: float) -> Iterator[None]:
+    """The session's requests wait up to ``seconds`` for their answers (a session without that bound
+    setting, e.g. a plain ``requests.Session``, is left as it is)."""
+    answers_within = getattr(session, "answers_within", None)
+    with answers_within(seconds) if answers_within is not None else nullcontext():
+        yield
 
 
 def push_message(page: MFAPage) -> str | None:
