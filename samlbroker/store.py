@@ -146,6 +146,25 @@ def _section_of(line: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+def check_section_name(section: str) -> None:
+    """A ConfigError unless ``[section]`` reads back as the same name (configparser's and botocore's rules).
+
+    Refused: brackets, line-breaking or control characters (a form feed ends a line for ``splitlines``),
+    space at either end (configparser strips it), and a comment mark after a space (read as a comment).
+    """
+    bad = (
+        not section.strip()
+        or section != section.strip()
+        or any(
+            ch in "[]" or (ch.isspace() and ch not in " \t") or ord(ch) < 32 or ord(ch) == 127
+            for ch in section
+        )
+        or re.search(r"\s[;#]", section) is not None
+    )
+    if bad:
+        raise ConfigError(f"{section!r} cannot be a section name: it would not read back as the same name")
+
+
 def write_section(
     path: str | os.PathLike[str], section: str, values: Mapping[str, str | None], mode: int | None = None
 ) -> Path:
@@ -154,6 +173,7 @@ def write_section(
     Serialized with other writers by a lock file; a file that does not parse is reported (ConfigError with
     path and line) and left as it is. ``mode`` defaults to the file's own, or 0600 for a new file.
     """
+    check_section_name(section)
     path = Path(path)
     with file_lock(path):
         read_ini(path)  # refuses to rewrite a file it cannot parse

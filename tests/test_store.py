@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from samlbroker.errors import ConfigError
+from samlbroker.ini import read_ini
 from samlbroker.store import replace_section, write_credentials, write_section
 from samlbroker.sts import Credentials
 
@@ -285,6 +286,7 @@ _any_line = st.text(st.characters(exclude_characters="\r\n", exclude_categories=
     ),
 )
 @example(existing=None, writes=[("a", "0\x0c0"), ("a", "1")])  # a form feed is no line break to configparser
+@example(existing=None, writes=[("\x0c;", "")])  # a form feed is a space to configparser: ";]" a comment
 def test_nothing_samlbroker_writes_starts_with_a_byte_order_mark(
     tmp_path_factory: pytest.TempPathFactory, existing: str | None, writes: list[tuple[str, str]]
 ) -> None:
@@ -293,6 +295,13 @@ def test_nothing_samlbroker_writes_starts_with_a_byte_order_mark(
     if existing is not None:
         path.write_bytes(existing.encode())
     for section, value in writes:
-        write_section(path, section, {"key": value.strip() or "x"})
+        before = path.read_bytes() if path.exists() else None
+        try:
+            write_section(path, section, {"key": value.strip() or "x"})
+        except ConfigError as exc:  # a name that would not read back: refused, and the file untouched
+            assert "cannot be a section name" in str(exc)
+            assert (path.read_bytes() if path.exists() else None) == before
+            continue
+        assert section in read_ini(path)  # the file still parses, with the section under its own name
     write_credentials("\ufeffdev", CREDS, path)
     assert not path.read_bytes().startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
