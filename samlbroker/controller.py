@@ -58,8 +58,16 @@ class SAMLAuthenticationController:
         from .http import BrokerSession, describe_request_error
         from .mfa.driver import SecondFactor
 
+        from .authenticators.base import CapturingAuthenticator
+
         authenticator = self.authenticator or load(AUTHENTICATORS, auth_type)()
         parser = self.parser or _default_parser()
+        if isinstance(authenticator, CapturingAuthenticator):
+            value = authenticator.capture(
+                endpoint, credentials, verify=self.verify, proxies=self.proxies, timeout=self.timeout
+            )
+            self.last_mechanism = authenticator.name
+            return parser.parse_saml_response(value)
         with BrokerSession(verify=self.verify, proxies=self.proxies, timeout=self.timeout) as session:
             try:
                 response = authenticator.authenticate(session, endpoint, credentials)

@@ -71,3 +71,12 @@ class DependencyMissingError(SAMLBrokerError):
 
 class IdPUnreachableError(SAMLBrokerError):
     """The IdP could not be reached: connection refused, TLS not trusted, proxy failure, timeout."""
+
+
+class BrowserError(SAMLBrokerError):
+    """The browser sign-in could not finish: no browser found, it would not start, crashed, was closed,
+    or the overall deadline passed."""
+
+
+class InteractionRequiredError(BrowserError):
+    """A browser sign-in without a window (headless, or a refresh) reached a page that needs the user."""

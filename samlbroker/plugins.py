@@ -24,6 +24,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "kerberos": "samlbroker.authenticators.windows:KerberosAuthenticator",
         "digest": "samlbroker.authenticators.digest:DigestAuthenticator",
         "forms": "samlbroker.authenticators.forms:AdfsFormsAuthenticator",
+        "browser": "samlbroker.authenticators.browser:BrowserAuthenticator",
     },
     PARSERS: {"adfs": "samlbroker.parsers.adfs:AdfsResponseParser"},
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -26,3 +27,25 @@ class Authenticator(ABC):
         self, session: requests.Session, endpoint: str, credentials: UserCredentials | None
     ) -> requests.Response:
         """Sign on at ``endpoint``; return the IdP's last response (the page holding SAMLResponse)."""
+
+
+class CapturingAuthenticator(ABC):
+    """A sign-on that drives no HTTP session of ours but catches the SAMLResponse itself (a browser).
+
+    The controller hands it the endpoint's trust (``verify``), proxy and request timeout, and parses what
+    ``capture`` returns (the base64 SAMLResponse) with its parser's ``parse_saml_response``.
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def capture(
+        self,
+        endpoint: str,
+        credentials: UserCredentials | None,
+        *,
+        verify: bool | str = True,
+        proxies: Mapping[str, str] | None = None,
+        timeout: float = 30,
+    ) -> str:
+        """Sign on at ``endpoint``; return the base64 SAMLResponse the IdP produced."""

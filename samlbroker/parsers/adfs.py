@@ -59,6 +59,10 @@ class AdfsResponseParser(ResponseParser):
             raise explain_page(soup)
         if not value.strip():
             raise SAMLResponseError("the IdP's answer has an empty SAMLResponse field")
+        return self.parse_saml_response(value)
+
+    def parse_saml_response(self, value: str) -> SAMLAssertion:
+        """The assertion of a raw base64 SAMLResponse, checked against ``trusted_certs`` when given."""
         return SAMLAssertion.from_base64(value, self.trusted_certs, account_names=self.account_names)
 
 

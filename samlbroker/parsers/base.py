@@ -17,3 +17,9 @@ class ResponseParser(ABC):
     @abstractmethod
     def parse(self, html: str) -> SAMLAssertion:
         """Return the assertion carried by ``html``, or raise a SAMLBrokerError saying why not."""
+
+    def parse_saml_response(self, value: str) -> SAMLAssertion:
+        """The assertion of a raw base64 SAMLResponse caught on its way (a browser sign-in)."""
+        from ..assertion import SAMLAssertion
+
+        return SAMLAssertion.from_base64(value)

@@ -1,0 +1,300 @@
+"""One browser sign-in: open the endpoint, let the user (or the IdP's remembered session) sign in, catch the
+SAMLResponse on its way to AWS, answer it locally, close the browser. Bounded by one overall deadline."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from ..errors import BrowserError, InteractionRequiredError
+from .acs import AcsMatcher, done_page, saml_response_of
+from .pipe import CDPPipe, Message
+
+log = logging.getLogger("samlbroker.browser")
+
+DEFAULT_DEADLINE = 300.0
+SETTLE = 10.0  # without a user: seconds a loaded page may sit still before it is judged to wait for one
+DONE_PAUSE = 1.5  # with a window: how long the "login done" page stays before the browser closes
+QUIET_FLAGS = (
+    # Nothing but the sign-in: on a closed network these would hang on Google's hosts.
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions",
+    "--no-startup-window",
+)
+# True when the page shows something a person must act on: a visible field or button.
+NEEDS_USER_JS = """(() => {
+  for (const e of document.querySelectorAll('input:not([type=hidden]), textarea, select, button')) {
+    if (e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden') return true;
+  }
+  return false;
+})()"""
+
+
+@dataclass
+class BrowserPage:
+    """A loaded page, as a ``page_hook`` sees it (plugins and tests acting for the user)."""
+
+    pipe: CDPPipe
+    session: str
+    target_id: str
+    deadline: float
+
+    def evaluate(self, expression: str) -> Any:
+        """Run JavaScript in the page; its value (awaited when it is a promise)."""
+        result = self.pipe.call(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            self.session,
+            deadline=self.deadline,
+        )
+        if "exceptionDetails" in result:
+            raise BrowserError("a script in the sign-in page failed")
+        return result.get("result", {}).get("value")
+
+    @property
+    def url(self) -> str:
+        return str(self.evaluate("location.href"))
+
+
+PageHook = Callable[[BrowserPage], None]
+
+
+@dataclass
+class BrowserSignIn:
+    """How to run the browser for one endpoint (see ``samlbroker.authenticators.browser``).
+
+    ``window``: show one (the user signs in); without, the sign-in must go through on remembered cookies and
+    a page that needs the user fails at once with ``needs_user_hint``. ``page_hook`` is called on each loaded
+    page and counts as the user being there.
+    """
+
+    profile_dir: Path
+    executable: str | None = None
+    window: bool = True
+    acs_url: str | None = None
+    deadline: float = DEFAULT_DEADLINE
+    ca_bundle: str | None = None
+    proxy: str | None = None
+    page_hook: PageHook | None = None
+    needs_user_hint: str = "run `samlbroker login` to sign in with a window"
+    settle: float = SETTLE
+    extra_args: tuple[str, ...] = ()
+    last_pid: int | None = field(default=None, init=False)
+
+    def run(self, endpoint_url: str) -> str:
+        """The base64 SAMLResponse the IdP posted, caught before it left the browser."""
+        from .locate import find_browser
+        from .profile import ProfileLock
+
+        if sys.platform == "win32":
+            raise BrowserError("browser sign-in does not run on Windows yet (the DevTools pipe needs fds 3 and 4)")
+        if self.window and sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        ):
+            raise BrowserError(
+                "no display to open the browser window on (DISPLAY is not set): set browser_headless = yes "
+                "to sign in on remembered cookies only"
+            )
+        executable = find_browser(self.executable)
+        deadline = time.monotonic() + self.deadline
+        pins = self._pins(endpoint_url)
+        with ProfileLock(self.profile_dir) as folder:
+            pipe = CDPPipe(self._argv(executable, folder, pins))
+            self.last_pid = pipe.process.pid
+            log.info("browser %s started (profile %s)", executable, folder)
+            try:
+                return _Session(self, pipe, deadline).sign_in(endpoint_url)
+            finally:
+                pipe.close(time.monotonic() + 10)
+
+    def _pins(self, endpoint_url: str) -> list[str]:
+        if not self.ca_bundle:
+            return []
+        from .trust import spki_pins
+
+        urls = [endpoint_url] + ([self.acs_url] if self.acs_url else [])
+        return spki_pins(self.ca_bundle, urls, _without_userinfo(self.proxy) if self.proxy else None)
+
+    def _argv(self, executable: Path, folder: Path, pins: list[str]) -> list[str]:
+        argv = [str(executable), f"--user-data-dir={folder}", "--remote-debugging-pipe", *QUIET_FLAGS]
+        if not self.window:
+            argv += ["--headless=new", "--disable-gpu"]
+        if sys.platform.startswith("linux"):
+            argv.append("--password-store=basic")  # no keyring prompt; the folder itself is 0700
+            if os.geteuid() == 0:
+                argv.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        if pins:
+            argv.append("--ignore-certificate-errors-spki-list=" + ",".join(pins))
+        if self.proxy:
+            # The endpoint's proxy carries every request, loopback too, as it does for the HTTP sign-ins;
+            # its user and password (if any) are answered over the pipe, never put on the command line.
+            argv += [f"--proxy-server={_without_userinfo(self.proxy)}", "--proxy-bypass-list=<-loopback>"]
+        return [*argv, *self.extra_args]
+
+
+class _Session:
+    """The event loop of one sign-in."""
+
+    def __init__(self, settings: BrowserSignIn, pipe: CDPPipe, deadline: float) -> None:
+        self.settings = settings
+        self.pipe = pipe
+        self.deadline = deadline
+        self.matcher = AcsMatcher(settings.acs_url)
+        self.pages: dict[str, str] = {}  # session id -> target id
+        self.first = True
+        self.user_present = settings.window or settings.page_hook is not None
+        self.quiet_until: float | None = None
+
+    def call(self, method: str, params: Message | None = None, session: str | None = None) -> Message:
+        return self.pipe.call(method, params, session, deadline=self.deadline)
+
+    def sign_in(self, endpoint_url: str) -> str:
+        self.endpoint_url = endpoint_url
+        self.call("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True})
+        self.call("Target.createTarget", {"url": "about:blank"})
+        while True:
+            wake = self.deadline if self.quiet_until is None else min(self.deadline, self.quiet_until)
+            event = self.pipe.next_event(wake)
+            if event is None:
+                if time.monotonic() >= self.deadline:
+                    raise BrowserError(
+                        f"no SAML response within {self.settings.deadline:g} s: the sign-in was not finished"
+                    )
+                raise self._needs_user("a page waited for input")
+            found = self._handle(event)
+            if found is not None:
+                return found
+
+    def _handle(self, event: Message) -> str | None:
+        method = event.get("method", "")
+        params = event.get("params", {})
+        session = event.get("sessionId")
+        if method == "samlbroker.pipeClosed":
+            raise self.pipe.stopped_error()
+        if method == "Target.attachedToTarget":
+            self._attached(params)
+        elif method == "Target.detachedFromTarget":
+            self.pages.pop(params.get("sessionId", ""), None)
+            if not self.pages:
+                raise BrowserError("the browser window was closed before the login finished")
+        elif method == "Fetch.requestPaused":
+            return self._paused(params, session)
+        elif method == "Fetch.authRequired":
+            self._auth_required(params, session)
+        elif method == "Page.frameStartedLoading":
+            self.quiet_until = None  # a navigation is on its way: not waiting for anyone
+        elif method == "Page.loadEventFired" and session in self.pages:
+            self._loaded(session)
+        elif method == "Page.javascriptDialogOpening" and not self.user_present:
+            raise self._needs_user("the page opened a dialog")
+        return None
+
+    def _attached(self, params: Message) -> None:
+        session, info = params["sessionId"], params.get("targetInfo", {})
+        if info.get("type") != "page":
+            self.pipe.send("Runtime.runIfWaitingForDebugger", session=session)
+            return
+        self.pages[session] = info.get("targetId", "")
+        patterns = [{"urlPattern": p, "requestStage": "Request"} for p in self.matcher.url_patterns()]
+        self.call("Fetch.enable", {"patterns": patterns, "handleAuthRequests": bool(self.settings.proxy)}, session)
+        self.call("Network.enable", {}, session)
+        self.call("Page.enable", {}, session)
+        self.call("Runtime.runIfWaitingForDebugger", {}, session)
+        if self.first:
+            self.first = False
+            self.call("Page.navigate", {"url": self.endpoint_url}, session)
+
+    def _loaded(self, session: str) -> None:
+        page = BrowserPage(self.pipe, session, self.pages[session], self.deadline)
+        if self.settings.page_hook is not None:
+            self.settings.page_hook(page)
+        elif not self.user_present:
+            if page.evaluate(NEEDS_USER_JS):
+                raise self._needs_user("the page shows a form")
+            self.quiet_until = time.monotonic() + self.settings.settle
+
+    def _paused(self, params: Message, session: str | None) -> str | None:
+        request = params.get("request", {})
+        request_id = params["requestId"]
+        if not self.matcher.matches(request.get("method", ""), request.get("url", "")):
+            self.pipe.send("Fetch.continueRequest", {"requestId": request_id}, session)
+            return None
+        body = self._post_body(params, session)
+        try:
+            value = saml_response_of(body)
+        except BrowserError:
+            raise
+        except Exception as exc:
+            self._answer(request_id, session, done_page(False, str(exc)))
+            raise
+        message = "The SAML response was received by samlbroker. You can close this window."
+        self._answer(request_id, session, done_page(True, message))
+        if self.settings.window:
+            time.sleep(min(DONE_PAUSE, max(0.0, self.deadline - time.monotonic())))
+        return value
+
+    def _post_body(self, params: Message, session: str | None) -> bytes:
+        request = params.get("request", {})
+        entries = request.get("postDataEntries")
+        if entries:
+            return b"".join(base64.b64decode(e.get("bytes", "")) for e in entries)
+        if request.get("postData"):
+            return str(request["postData"]).encode("utf-8")
+        if request.get("hasPostData") and params.get("networkId"):
+            found = self.call("Network.getRequestPostData", {"requestId": params["networkId"]}, session)
+            return str(found.get("postData", "")).encode("utf-8")
+        return b""
+
+    def _answer(self, request_id: str, session: str | None, page: bytes) -> None:
+        self.call(
+            "Fetch.fulfillRequest",
+            {
+                "requestId": request_id,
+                "responseCode": 200,
+                "responseHeaders": [
+                    {"name": "Content-Type", "value": "text/html; charset=utf-8"},
+                    {"name": "Cache-Control", "value": "no-store"},
+                ],
+                "body": base64.b64encode(page).decode("ascii"),
+            },
+            session,
+        )
+
+    def _auth_required(self, params: Message, session: str | None) -> None:
+        challenge = params.get("authChallenge", {})
+        proxy = urlsplit(self.settings.proxy or "")
+        if challenge.get("source") == "Proxy" and proxy.username:
+            answer = {
+                "response": "ProvideCredentials",
+                "username": unquote(proxy.username),
+                "password": unquote(proxy.password or ""),
+            }
+        else:
+            answer = {"response": "Default"}
+        self.pipe.send("Fetch.continueWithAuth", {"requestId": params["requestId"], "authChallengeResponse": answer},
+                       session)
+
+    def _needs_user(self, why: str) -> InteractionRequiredError:
+        return InteractionRequiredError(
+            f"the sign-in needs you ({why}) and no window may be shown here: {self.settings.needs_user_hint}"
+        )
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url if "://" in url else "http://" + url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
