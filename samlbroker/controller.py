@@ -55,10 +55,9 @@ class SAMLAuthenticationController:
         """Sign on at ``endpoint`` and return the assertion; ``credentials=None`` is the default identity."""
         import requests
 
+        from .authenticators.base import CapturingAuthenticator
         from .http import BrokerSession, describe_request_error
         from .mfa.driver import SecondFactor
-
-        from .authenticators.base import CapturingAuthenticator
 
         authenticator = self.authenticator or load(AUTHENTICATORS, auth_type)()
         parser = self.parser or _default_parser()

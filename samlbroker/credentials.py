@@ -195,8 +195,8 @@ class FederatedCredentials:
         second factor (:class:`MFAFailedError`) ends the sign-in: the password was right and is kept.
         """
         user = self.profile.user
-        if user is None:
-            return self._sign_in(None)
+        if user is None or self.profile.endpoint.uses_browser:
+            return self._sign_in(None)  # the default identity, or the user signs in in the browser
         url = self.profile.endpoint.url
         failed: AuthenticationFailedError | None = None
         attempt = 0
@@ -258,7 +258,12 @@ class FederatedCredentials:
         from .roles import choose_role
 
         endpoint = self.profile.endpoint
-        controller = controller_for(endpoint, mfa_prompt=self.mfa_prompt)
+        controller = controller_for(
+            endpoint,
+            mfa_prompt=self.mfa_prompt,
+            window=self.profile.browser_interactive_refresh,  # a refresh opens no window unless asked to
+            profile_name=self.profile_name,
+        )
         self.logins += 1
         assertion = controller.get_saml_assertion(endpoint.url, credentials, endpoint.auth_type)
         pair = choose_role(assertion.roles, self.profile.role_arn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .roles import RolePair, choose_role
 
@@ -32,15 +32,25 @@ class LoginResult:
 
 
 def controller_for(
-    endpoint: Endpoint, timeout: float = 30, mfa_prompt: MFAPromptHook | None = None
+    endpoint: Endpoint,
+    timeout: float = 30,
+    mfa_prompt: MFAPromptHook | None = None,
+    window: bool = True,
+    profile_name: str | None = None,
 ) -> SAMLAuthenticationController:
     """A controller set up with the endpoint's CA bundle, proxy, trusted signing certificates, MFA prompt and
-    second-factor method."""
+    second-factor method.
+
+    ``window``: a browser sign-in may show one (``login``; a refresh only with browser_interactive_refresh);
+    ``profile_name`` goes into the message that says how to sign in when the user is needed.
+    """
     from .controller import SAMLAuthenticationController
     from .parsers.adfs import AdfsResponseParser
 
     authenticator = None
-    if endpoint.auth_type in ("kerberos", "negotiate") and (
+    if endpoint.uses_browser:
+        authenticator = browser_authenticator(endpoint, window, profile_name)
+    elif endpoint.auth_type in ("kerberos", "negotiate") and (
         endpoint.kerberos_canonicalize or endpoint.kerberos_delegate or not endpoint.kerberos_mutual
     ):
         from .plugins import AUTHENTICATORS, load
@@ -79,6 +89,7 @@ def login(
     policy_arns: Sequence[str] = (),
     policy: str | None = None,
     mfa_prompt: MFAPromptHook | None = None,
+    profile_name: str | None = None,
 ) -> LoginResult:
     """Sign on, pick ``role`` (or let ``choose`` pick among several), and get its credentials.
 
@@ -91,7 +102,7 @@ def login(
     warm_up = threading.Thread(target=sts.warm_up, args=(_partition_of(role),), daemon=True)
     warm_up.start()
     (stage or _quiet)("waiting for the IdP")
-    controller = controller_for(endpoint, mfa_prompt=mfa_prompt)
+    controller = controller_for(endpoint, mfa_prompt=mfa_prompt, profile_name=profile_name)
     assertion = controller.get_saml_assertion(endpoint.url, credentials, auth_type or endpoint.auth_type)
     if role is None and choose is not None and len(assertion.roles) > 1:
         pair = choose(assertion)
@@ -101,6 +112,23 @@ def login(
     warm_up.join()
     credentials_out = assertion.get_role_credentials(pair.role_arn, duration, sts)
     return LoginResult(assertion, pair, credentials_out, controller.last_mechanism)
+
+
+def browser_authenticator(endpoint: Endpoint, window: bool, profile_name: str | None) -> Any:
+    """The browser authenticator for ``endpoint``: its own profile folder, browser, ACS URL and headless choice."""
+    from .authenticators.browser import BrowserAuthenticator
+
+    target = f"--profile {profile_name}" if profile_name else f"--endpoint {endpoint.name}"
+    hint = f"run `samlbroker login {target}`"
+    if endpoint.browser_headless:
+        hint += f" with browser_headless = no on endpoint {endpoint.name!r} (it shows no window)"
+    return BrowserAuthenticator(
+        profile_name=endpoint.name,
+        executable=endpoint.browser_path,
+        window=window and not endpoint.browser_headless,
+        acs_url=endpoint.acs_url,
+        needs_user_hint=hint,
+    )
 
 
 def _partition_of(role: str | None) -> str:

@@ -28,7 +28,17 @@ __all__ = [
 
 DEFAULT_AUTH_TYPE = "kerberos"
 _AUTH_METHOD = re.compile(r"[A-Za-z0-9][\w.:-]*")  # an AD FS AuthMethod name (mfa_method)
-ENDPOINT_KEYS = ("url", "auth_type", "ca_bundle", "proxy", "trusted_certs", "account_names")
+ENDPOINT_KEYS = (
+    "url",
+    "auth_type",
+    "ca_bundle",
+    "proxy",
+    "trusted_certs",
+    "account_names",
+    "browser_path",
+    "browser_headless",
+    "acs_url",
+)
 PROFILE_KEYS = (
     "saml_endpoint",
     "saml_role_arn",
@@ -58,6 +68,18 @@ class Endpoint:
     adfs_home_realm: str | None = None  # forms: the claims provider to pick on AD FS's home realm page
     forms_accept_consent: bool = False  # forms: say yes when the IdP asks to release the user's attributes
     mfa_method: str | None = None  # the AuthMethod to pick when the IdP offers several second factors
+    browser_path: str | None = (
+        None  # auth_type = browser: the browser to run (else SAMLBROKER_BROWSER, found)
+    )
+    browser_headless: bool = (
+        False  # no window ever: remembered sessions only, fail fast when the user is needed
+    )
+    acs_url: str | None = None  # where the IdP posts the SAMLResponse, when not an AWS sign-in URL
+
+    @property
+    def uses_browser(self) -> bool:
+        """The user signs in in a browser (``auth_type = browser``): no password is asked or sent by us."""
+        return self.auth_type == "browser"
 
     @property
     def verify(self) -> bool | str:
@@ -89,6 +111,7 @@ class Profile:
     region: str | None = None
     uses_credential_process: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    browser_interactive_refresh: bool = False  # a refresh may open a browser window (auth_type = browser)
 
     def session_policies(self) -> tuple[str, str | None]:
         """``saml_policy_arns`` as written, and the text of ``saml_policy_file`` (the STS client checks both)."""
@@ -139,6 +162,9 @@ def load_profile(name: str, path: Path | None = None) -> Profile:
         region=values.get("region") or None,
         uses_credential_process=bool(values.get("credential_process")),
         extra={k: v for k, v in values.items() if k.startswith("saml_")},
+        browser_interactive_refresh=_flag(
+            values.get("browser_interactive_refresh"), "browser_interactive_refresh", path
+        ),
     )
 
 
@@ -163,6 +189,9 @@ def _endpoint_from(parser: configparser.ConfigParser, name: str, path: Path) -> 
         adfs_home_realm=values.get("adfs_home_realm") or None,
         forms_accept_consent=_flag(values.get("forms_accept_consent"), "forms_accept_consent", path),
         mfa_method=_auth_method(values.get("mfa_method"), path),
+        browser_path=values.get("browser_path") or None,
+        browser_headless=_flag(values.get("browser_headless"), "browser_headless", path),
+        acs_url=values.get("acs_url") or None,
     )
 
 

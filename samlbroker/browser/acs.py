@@ -15,7 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import SAMLResponseError
 
 # signin.aws.amazon.com, its regional names (us-east-2.signin.aws.amazon.com), GovCloud and China.
-AWS_SIGNIN_HOSTS = re.compile(r"^(?:[a-z0-9-]+\.)?signin\.(?:aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)$")
+AWS_SIGNIN_HOSTS = re.compile(
+    r"^(?:[a-z0-9-]+\.)?signin\.(?:aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)$"
+)
 AWS_URL_PATTERNS = (
     "https://signin.aws.amazon.com*",
     "https://*.signin.aws.amazon.com*",
@@ -46,8 +48,10 @@ class AcsMatcher:
         if self.acs is not None and target == self.acs:
             return True
         scheme, host, path = target
-        return scheme == "https" and AWS_SIGNIN_HOSTS.match(host.removesuffix(":443")) is not None and (
-            path.rstrip("/") == "/saml"
+        return (
+            scheme == "https"
+            and AWS_SIGNIN_HOSTS.match(host.removesuffix(":443")) is not None
+            and (path.rstrip("/") == "/saml")
         )
 
 

@@ -1,4 +1,4 @@
-"""Find the user's installed Chrome, Chromium or Edge: ``browser_path``, ``SAMLBROKER_BROWSER``, PATH, the usual places."""
+"""Find the installed Chrome, Chromium or Edge: ``browser_path``, ``SAMLBROKER_BROWSER``, PATH, usual places."""
 
 from __future__ import annotations
 

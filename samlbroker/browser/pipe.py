@@ -6,13 +6,14 @@ their callers and events to a queue; every wait is bounded by the caller's deadl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import BrowserError
@@ -39,16 +40,21 @@ class CDPPipe:
         self._out = os.fdopen(to_browser_w, "wb", buffering=0)
         self._in = os.fdopen(from_browser_r, "rb", buffering=0)
         self.events: queue.Queue[Message] = queue.Queue()
+        # Run on the reader thread before an event is queued; True means it was dealt with there. Paused
+        # requests that are not the SAML post are let go this way, so none waits on a busy main thread.
+        self.early: Callable[[Message], bool] = lambda _: False
         self._replies: dict[int, queue.Queue[Message]] = {}
         self._ids = 0
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self.closed = False
         threading.Thread(target=self._read, name="cdp-pipe", daemon=True).start()
 
     # -- sending ---------------------------------------------------------------------------------------
 
-    def call(self, method: str, params: Message | None = None, session: str | None = None, *,
-             deadline: float) -> Message:
+    def call(
+        self, method: str, params: Message | None = None, session: str | None = None, *, deadline: float
+    ) -> Message:
         """Send one command and wait (until ``deadline``, a monotonic time) for its result."""
         with self._lock:
             self._ids += 1
@@ -59,7 +65,7 @@ class CDPPipe:
         if session:
             message["sessionId"] = session
         try:
-            self._out.write(json.dumps(message).encode() + b"\0")
+            self._write(message)
         except OSError:
             self._replies.pop(ident, None)
             raise self.stopped_error() from None
@@ -83,10 +89,15 @@ class CDPPipe:
         message: Message = {"id": ident, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
-        try:
-            self._out.write(json.dumps(message).encode() + b"\0")
-        except OSError:
-            pass  # the reader sees the end of the pipe and reports it
+        with contextlib.suppress(OSError):  # the reader sees the end of the pipe and reports it
+            self._write(message)
+
+    def _write(self, message: Message) -> None:
+        data = json.dumps(message).encode() + b"\0"
+        with self._write_lock:  # both threads send; one message must not cut into another
+            view = memoryview(data)
+            while view:
+                view = view[self._out.write(view) or 0 :]
 
     def next_event(self, deadline: float) -> Message | None:
         """The next event, or None when ``deadline`` passes first; the pipe's end is an event too."""
@@ -109,7 +120,10 @@ class CDPPipe:
             buffer += chunk
             *messages, buffer = buffer.split(b"\0")
             for raw in messages:
-                self._route(json.loads(raw))
+                try:
+                    self._route(json.loads(raw))
+                except ValueError:
+                    continue  # not JSON: nothing of ours can be waiting for it
         self.closed = True
         for waiting in list(self._replies.values()):
             waiting.put(_EOF)
@@ -118,7 +132,8 @@ class CDPPipe:
     def _route(self, message: Message) -> None:
         ident = message.get("id")
         if ident is None:
-            self.events.put(message)
+            if not self.early(message):
+                self.events.put(message)
             return
         waiting = self._replies.get(ident)
         if waiting is not None:
@@ -142,26 +157,24 @@ class CDPPipe:
     def close(self, deadline: float) -> None:
         """Ask the browser to quit, then make sure it has (its profile stays usable for the next login)."""
         if not self.closed and self.process.poll() is None:
-            try:
+            with contextlib.suppress(BrowserError):
                 self.call("Browser.close", deadline=min(deadline, time.monotonic() + 5))
-            except BrowserError:
-                pass
         try:
             self.process.wait(timeout=max(1.0, min(10.0, deadline - time.monotonic())))
         except TimeoutError:
             self.process.kill()
             self.process.wait(timeout=10)
         for stream in (self._out, self._in):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
 
 
 class BrowserProcess:
     """The browser, spawned with ``commands`` as its fd 3 and ``answers`` as its fd 4 (posix_spawn maps them)."""
 
-    def __init__(self, argv: Sequence[str], env: dict[str, str] | None, *, commands: int, answers: int) -> None:
+    def __init__(
+        self, argv: Sequence[str], env: dict[str, str] | None, *, commands: int, answers: int
+    ) -> None:
         import fcntl  # POSIX only: Windows passes handles, not fds
 
         # Out of the way of 0-4 first, so mapping one cannot overwrite the other; closed on exec.
@@ -171,7 +184,11 @@ class BrowserProcess:
             actions = [(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)]
             actions += [(os.POSIX_SPAWN_DUP2, high[0], 3), (os.POSIX_SPAWN_DUP2, high[1], 4)]
             self.pid = os.posix_spawn(
-                argv[0], list(argv), dict(os.environ if env is None else env), file_actions=actions, setsid=True
+                argv[0],
+                list(argv),
+                dict(os.environ if env is None else env),
+                file_actions=actions,
+                setsid=True,
             )
         finally:
             for fd in (*high, null):
@@ -199,7 +216,5 @@ class BrowserProcess:
 
     def kill(self) -> None:
         if self.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)  # its renderers and helpers too
-            except ProcessLookupError:
-                pass

@@ -34,7 +34,7 @@ class ProfileLock:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for part in (self.folder.parent, self.folder):
             os.chmod(part, 0o700)
-        handle = open(self.folder / "samlbroker.lock", "a+b")  # noqa: SIM115 - held until __exit__
+        handle = open(self.folder / "samlbroker.lock", "a+b")
         try:
             _lock_now(handle)
         except OSError:

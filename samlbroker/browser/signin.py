@@ -31,8 +31,20 @@ QUIET_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-default-apps",
-    "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions,"
+    "AutofillServerCommunication",
     "--no-startup-window",
+)
+# Hosts the sign-in browser must never reach: AWS's sign-in pages (the SAMLResponse is answered here, and a
+# preconnect would still open a connection) and the update service (nothing is updated in this profile).
+UNREACHABLE_HOSTS = (
+    "signin.aws.amazon.com",
+    "*.signin.aws.amazon.com",
+    "signin.amazonaws-us-gov.com",
+    "*.signin.amazonaws-us-gov.com",
+    "signin.amazonaws.cn",
+    "*.signin.amazonaws.cn",
+    "update.googleapis.com",
 )
 # True when the page shows something a person must act on: a visible field or button.
 NEEDS_USER_JS = """(() => {
@@ -100,9 +112,13 @@ class BrowserSignIn:
         from .profile import ProfileLock
 
         if sys.platform == "win32":
-            raise BrowserError("browser sign-in does not run on Windows yet (the DevTools pipe needs fds 3 and 4)")
-        if self.window and sys.platform.startswith("linux") and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            raise BrowserError(
+                "browser sign-in does not run on Windows yet (the DevTools pipe needs fds 3 and 4)"
+            )
+        if (
+            self.window
+            and sys.platform.startswith("linux")
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
         ):
             raise BrowserError(
                 "no display to open the browser window on (DISPLAY is not set): set browser_headless = yes "
@@ -112,6 +128,7 @@ class BrowserSignIn:
         deadline = time.monotonic() + self.deadline
         pins = self._pins(endpoint_url)
         with ProfileLock(self.profile_dir) as folder:
+            keep_secrets_off_disk(folder)
             pipe = CDPPipe(self._argv(executable, folder, pins))
             self.last_pid = pipe.process.pid
             log.info("browser %s started (profile %s)", executable, folder)
@@ -138,10 +155,15 @@ class BrowserSignIn:
                 argv.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
         if pins:
             argv.append("--ignore-certificate-errors-spki-list=" + ",".join(pins))
+        argv.append(
+            "--host-resolver-rules=" + ", ".join(f"MAP {host} ~NOTFOUND" for host in UNREACHABLE_HOSTS)
+        )
         if self.proxy:
-            # The endpoint's proxy carries every request, loopback too, as it does for the HTTP sign-ins;
-            # its user and password (if any) are answered over the pipe, never put on the command line.
-            argv += [f"--proxy-server={_without_userinfo(self.proxy)}", "--proxy-bypass-list=<-loopback>"]
+            # The endpoint's proxy carries every request, loopback too, as it does for the HTTP sign-ins, but
+            # not the unreachable hosts (resolved here, to nothing); its user and password (if any) are
+            # answered over the pipe, never put on the command line.
+            bypass = ";".join(("<-loopback>", *UNREACHABLE_HOSTS))
+            argv += [f"--proxy-server={_without_userinfo(self.proxy)}", f"--proxy-bypass-list={bypass}"]
         return [*argv, *self.extra_args]
 
 
@@ -163,7 +185,10 @@ class _Session:
 
     def sign_in(self, endpoint_url: str) -> str:
         self.endpoint_url = endpoint_url
-        self.call("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True})
+        self.pipe.early = self._let_go
+        self.call(
+            "Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True}
+        )
         self.call("Target.createTarget", {"url": "about:blank"})
         while True:
             wake = self.deadline if self.quiet_until is None else min(self.deadline, self.quiet_until)
@@ -209,13 +234,17 @@ class _Session:
             return
         self.pages[session] = info.get("targetId", "")
         patterns = [{"urlPattern": p, "requestStage": "Request"} for p in self.matcher.url_patterns()]
-        self.call("Fetch.enable", {"patterns": patterns, "handleAuthRequests": bool(self.settings.proxy)}, session)
+        self.call(
+            "Fetch.enable", {"patterns": patterns, "handleAuthRequests": bool(self.settings.proxy)}, session
+        )
         self.call("Network.enable", {}, session)
         self.call("Page.enable", {}, session)
         self.call("Runtime.runIfWaitingForDebugger", {}, session)
         if self.first:
             self.first = False
-            self.call("Page.navigate", {"url": self.endpoint_url}, session)
+            self.pipe.send(
+                "Page.navigate", {"url": self.endpoint_url}, session
+            )  # answered only once it commits
 
     def _loaded(self, session: str) -> None:
         page = BrowserPage(self.pipe, session, self.pages[session], self.deadline)
@@ -225,6 +254,18 @@ class _Session:
             if page.evaluate(NEEDS_USER_JS):
                 raise self._needs_user("the page shows a form")
             self.quiet_until = time.monotonic() + self.settings.settle
+
+    def _let_go(self, event: Message) -> bool:
+        """On the reader thread: a paused request that is not the SAML post continues at once."""
+        if event.get("method") != "Fetch.requestPaused":
+            return False
+        request = event.get("params", {}).get("request", {})
+        if self.matcher.matches(request.get("method", ""), request.get("url", "")):
+            return False
+        self.pipe.send(
+            "Fetch.continueRequest", {"requestId": event["params"]["requestId"]}, event.get("sessionId")
+        )
+        return True
 
     def _paused(self, params: Message, session: str | None) -> str | None:
         request = params.get("request", {})
@@ -284,13 +325,54 @@ class _Session:
             }
         else:
             answer = {"response": "Default"}
-        self.pipe.send("Fetch.continueWithAuth", {"requestId": params["requestId"], "authChallengeResponse": answer},
-                       session)
+        self.pipe.send(
+            "Fetch.continueWithAuth",
+            {"requestId": params["requestId"], "authChallengeResponse": answer},
+            session,
+        )
 
     def _needs_user(self, why: str) -> InteractionRequiredError:
         return InteractionRequiredError(
             f"the sign-in needs you ({why}) and no window may be shown here: {self.settings.needs_user_hint}"
         )
+
+
+# The profile's own settings, set before every start: passwords typed into the IdP's page are never saved
+# (nor checked against Google's leak service), no autofill, no sign-in to the browser itself.
+PROFILE_PREFERENCES: dict[str, Any] = {
+    "credentials_enable_service": False,
+    "profile": {"password_manager_enabled": False, "password_manager_leak_detection": False},
+    "autofill": {"profile_enabled": False, "credit_card_enabled": False},
+    "signin": {"allowed": False},
+    "browser": {"check_default_browser": False},
+}
+
+
+def keep_secrets_off_disk(folder: Path) -> None:
+    """Merge ``PROFILE_PREFERENCES`` into the profile's Preferences file (0600), keeping the rest as it is."""
+    import json
+
+    from ..store import atomic_write
+
+    path = folder / "Default" / "Preferences"
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        current = {}
+    if not isinstance(current, dict):
+        current = {}
+    atomic_write(path, json.dumps(_merged(current, PROFILE_PREFERENCES)), mode=0o600)
+
+
+def _merged(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def _without_userinfo(url: str) -> str:

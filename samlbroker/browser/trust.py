@@ -40,8 +40,12 @@ def bundle_certificates(ca_bundle: str) -> list[bytes]:
     except OSError as exc:
         raise ConfigError(f"cannot read ca_bundle {ca_bundle}: {exc.strerror}") from None
     blocks = [b for b in text.split(PEM_CERTIFICATE)[1:] if "-----END CERTIFICATE-----" in b]
-    ders = [ssl.PEM_cert_to_DER_cert(PEM_CERTIFICATE + b.split("-----END CERTIFICATE-----")[0] +
-                                     "-----END CERTIFICATE-----\n") for b in blocks]
+    ders = [
+        ssl.PEM_cert_to_DER_cert(
+            PEM_CERTIFICATE + b.split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+        )
+        for b in blocks
+    ]
     if not ders:
         raise ConfigError(f"ca_bundle {ca_bundle} holds no PEM certificate")
     return ders
@@ -56,7 +60,10 @@ def verified_leaf(url: str, ca_bundle: str, proxy: str | None = None, timeout: f
     host, port = parts.hostname or "", parts.port or 443
     context = ssl.create_default_context(cafile=ca_bundle)
     try:
-        with _connect(host, port, proxy, timeout) as raw, context.wrap_socket(raw, server_hostname=host) as tls:
+        with (
+            _connect(host, port, proxy, timeout) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
             der = tls.getpeercert(binary_form=True)
     except ssl.SSLCertVerificationError as exc:
         raise IdPUnreachableError(

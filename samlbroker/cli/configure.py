@@ -15,7 +15,7 @@ from ..errors import ConfigError, SAMLBrokerError
 
 ENDPOINT_OPTIONS = {
     "url": "IdP sign-on URL",
-    "auth_type": "ntlm, kerberos, negotiate, digest, forms, or a plugin's name",
+    "auth_type": "ntlm, kerberos, negotiate, digest, forms, browser, or a plugin's name",
     "ca_bundle": "CA file for the IdP's TLS certificate",
     "proxy": "proxy URL for the IdP",
     "trusted_certs": "the IdP's signing certificate file (assertions must then verify)",
@@ -145,13 +145,13 @@ def run_interactive(args: argparse.Namespace) -> int:
         url = ask("IdP sign-on URL")
         if not url:
             raise SAMLBrokerError("no sign-on URL given")
-        auth_type = ask("Sign-on scheme (ntlm, kerberos, negotiate, digest, forms)", "kerberos")
+        auth_type = ask("Sign-on scheme (ntlm, kerberos, negotiate, digest, forms, browser)", "kerberos")
         ca_bundle = ask("CA file for the IdP's TLS certificate (empty: system trust)") or None
         new_endpoint = {"url": url, "auth_type": auth_type, "ca_bundle": ca_bundle}
         endpoint = Endpoint(name=endpoint_name, url=url, auth_type=auth_type, ca_bundle=ca_bundle)
     user = ask("User, DOMAIN\\user (empty: your default identity)") or None
     credentials = None
-    if user:
+    if user and not endpoint.uses_browser:  # in a browser, the user types the password into the IdP's page
         from ..identity import UserCredentials
 
         credentials = UserCredentials(user, ask_password(user))

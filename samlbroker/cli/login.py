@@ -64,6 +64,7 @@ def run_login(args: argparse.Namespace) -> int:
                 policy_arns=policy_arns,
                 policy=policy,
                 mfa_prompt=mfa_prompt,
+                profile_name=target.profile.name if target.profile else None,
             )
 
     try:
@@ -119,6 +120,8 @@ def _login_credentials(
     target: Target, password_stdin: bool, remember: bool
 ) -> tuple[UserCredentials | None, bool]:
     """The credentials to sign in with, and whether they came from the keyring (then nobody is asked)."""
+    if target.endpoint.uses_browser:
+        return user_credentials(target, password_stdin), False
     if remember and target.user and not password_stdin:
         stored = passwords.recall(target.endpoint.url, target.user)
         if stored is not None:
@@ -134,7 +137,11 @@ def run_roles(args: argparse.Namespace) -> int:
     credentials = user_credentials(target, args.password_stdin)
     with spinner() as spin:
         spin.stage("waiting for the IdP")
-        controller = controller_for(target.endpoint, mfa_prompt=mfa_prompt)
+        controller = controller_for(
+            target.endpoint,
+            mfa_prompt=mfa_prompt,
+            profile_name=target.profile.name if target.profile else None,
+        )
         assertion = controller.get_saml_assertion(target.endpoint.url, credentials, target.endpoint.auth_type)
         names = account_names_for(target.endpoint, assertion)  # AWS sign-in page: system trust
     assertion = with_account_names(assertion, names)

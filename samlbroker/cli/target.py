@@ -29,7 +29,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--profile", help="a role profile of the AWS config file")
     where.add_argument("--endpoint", help="a [saml-endpoint NAME] section of the AWS config file")
     where.add_argument("--endpoint-url", help="an IdP sign-on URL (with --auth-type)")
-    parser.add_argument("--auth-type", help="ntlm, kerberos, negotiate, digest, forms, or a plugin's name")
+    parser.add_argument(
+        "--auth-type", help="ntlm, kerberos, negotiate, digest, forms, browser, or a plugin's name"
+    )
     parser.add_argument(
         "--ca-bundle", help="CA file for the IdP's TLS certificate (wins over REQUESTS_CA_BUNDLE)"
     )
@@ -73,6 +75,12 @@ def resolve_target(args: argparse.Namespace) -> Target:
 
 def user_credentials(target: Target, password_stdin: bool) -> UserCredentials | None:
     """The user's name and password, or None for the default identity (no password asked)."""
+    if target.endpoint.uses_browser:
+        if password_stdin:
+            raise ConfigError(
+                "--password-stdin has no use with auth_type = browser: you sign in in the browser"
+            )
+        return None
     if target.user is None:
         if password_stdin:
             raise ConfigError("--password-stdin needs --user (without it, your default identity is used)")

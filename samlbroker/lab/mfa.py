@@ -38,6 +38,7 @@ from .mfa_pages import (
     Adapter,
     choice_page,
     mfa_page,
+    script_proof,
     securid_start_page,
 )
 
@@ -189,6 +190,11 @@ class SecondFactorDesk:
             return self._poll(session, challenge, user.push, client_gone)
         if challenge.step == "next":
             return self._next_tokencode(session, challenge, user, form.get("NextCode", ""))
+        if challenge.kind == "script":
+            if secrets.compare_digest(form.get("ScriptProof", ""), script_proof(challenge.context)):
+                self._close(session)
+                return Outcome("done")
+            return self._wrong(challenge, WRONG_CODE)
         adapter = challenge.adapter
         assert adapter.field is not None
         code = form.get(adapter.field, "").strip()

@@ -30,7 +30,9 @@ class Adapter:
     ``field`` None is a push (the page waits for an approval on a device). ``shape`` picks the markup:
     ``"options"`` (AD FS's presentation form), ``"rsa"`` (SecurID's passcodeForm), ``"rsa-v2"`` (the
     SecurID v2 agent: a start page, then its passcode page), ``"safenet"`` (inputs without ids),
-    ``"iframe"`` (an adapter that needs a browser). ``title`` is the name the method-choice page shows.
+    ``"iframe"`` (an adapter that needs a browser), ``"script"`` (no form in the HTML: its script builds
+    and posts the answer, as Duo's prompt does; only a browser passes it). ``title`` is the name the
+    method-choice page shows.
     """
 
     kind: str
@@ -68,11 +70,12 @@ ADAPTERS = {
         Adapter("challenge", "LabChallengeQuestionAdapter", "ChallengeQuestionAnswer",
                 "Answer with the code shown on your token", input_id="challengeQuestionInput"),
         Adapter("duo", "DuoAdfsAdapter", None, "", shape="iframe", title="Duo Security"),
+        Adapter("script", "ScriptPromptAdapter", None, "", shape="script", title="Script prompt"),
     )
 }  # fmt: skip
 METHODS = {kind: adapter.method for kind, adapter in ADAPTERS.items()}
 PUSH_KINDS = {
-    kind for kind, adapter in ADAPTERS.items() if adapter.field is None and adapter.shape != "iframe"
+    kind for kind, adapter in ADAPTERS.items() if adapter.field is None and adapter.shape not in ("iframe", "script")
 }
 
 # What the lab's IdP says: waiting, and the refusals a push can end in.
@@ -111,6 +114,8 @@ def mfa_page(
     """
     field = field or adapter.field
     label = label or adapter.label
+    if adapter.shape == "script":
+        return script_prompt_page(action, adapter, context, who, error)
     if adapter.shape == "rsa":
         return _rsa_page(action, adapter, context, who, error, field or "Passcode", label, others, style)
     if adapter.shape == "rsa-v2":
@@ -324,4 +329,44 @@ def _rsa_v2_page(
         f'<input id="{adapter.input_id}" name="{field}" type="password" value="" autocomplete="off"/>'
         '<input id="submitButton" type="submit" name="Submit" value="Submit"/>'
         f"</form>{other_methods}</body></html>"
+    )
+
+
+def script_proof(context: str) -> str:
+    """What the script prompt's page computes in the browser (SHA-256 of the context, hex) and posts."""
+    import hashlib
+
+    return hashlib.sha256(context.encode("ascii")).hexdigest()
+
+
+# The prompt's script: on "Approve", it computes the proof with WebCrypto, builds the form and posts it.
+_SCRIPT_PROMPT_JS = """
+document.getElementById('approveButton').addEventListener('click', async () => {
+  const box = document.getElementById('scriptPrompt');
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(box.dataset.context));
+  const proof = Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
+  const form = document.createElement('form');
+  form.method = 'post';
+  form.action = box.dataset.action;
+  for (const [name, value] of [['AuthMethod', box.dataset.method], ['Context', box.dataset.context],
+                               ['ScriptProof', proof]]) {
+    const field = document.createElement('input');
+    field.type = 'hidden'; field.name = name; field.value = value;
+    form.appendChild(field);
+  }
+  document.body.appendChild(form);
+  form.submit();
+});
+"""
+
+
+def script_prompt_page(action: str, adapter: Adapter, context: str, who: str, error: str | None) -> str:
+    """A second-factor prompt with no form in its HTML: only a browser running its script can answer it."""
+    return (
+        "<!DOCTYPE html><html><head><title>Sign In</title></head><body>"
+        f'<div id="mfaGreetingDescription">Approve the sign-in of {html.escape(who)}</div>'
+        f'<div id="error"><label id="errorText" for="">{html.escape(error or "")}</label></div>'
+        f'<div id="scriptPrompt" data-action="{html.escape(action)}" data-method="{adapter.method}" '
+        f'data-context="{html.escape(context)}"><button id="approveButton" type="button">Approve</button></div>'
+        f"<script>{_SCRIPT_PROMPT_JS}</script></body></html>"
     )

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import json
 import re
-import shutil
 import subprocess
 from urllib.parse import parse_qs, urlsplit
 
@@ -161,15 +160,10 @@ def test_a_federation_url_override_wins_and_must_be_a_url() -> None:
 # -- a real browser ------------------------------------------------------------------------------------
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
 def test_real_headless_chromium_shows_the_assumed_role(lab, federation, lab_login, tmp_path) -> None:
-    browser = chromium()
-    if browser is None:
-        print("SKIPPED: no chromium binary (Debian packages chromium and chromium-driver)")
-        pytest.skip("chromium is not installed (Debian packages chromium and chromium-driver)")
+    from chromium import require_chromium
+
+    browser = require_chromium()
     url = url_for(lab, lab_login().credentials, destination="https://console.aws.amazon.com/ec2/")
     result = subprocess.run(
         [
