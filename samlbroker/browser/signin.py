@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ..errors import BrowserError, InteractionRequiredError
+from ..errors import BrowserError, InteractionRequiredError, SAMLBrokerError
 from .acs import AcsMatcher, done_page, saml_response_of
 from .pipe import CDPPipe, Message
 
@@ -176,6 +176,7 @@ class _Session:
         self.deadline = deadline
         self.matcher = AcsMatcher(settings.acs_url)
         self.pages: dict[str, str] = {}  # session id -> target id
+        self.urls: dict[str, str] = {}  # session id -> the main frame's address
         self.first = True
         self.user_present = settings.window or settings.page_hook is not None
         self.quiet_until: float | None = None
@@ -185,7 +186,7 @@ class _Session:
 
     def sign_in(self, endpoint_url: str) -> str:
         self.endpoint_url = endpoint_url
-        self.pipe.early = self._let_go
+        self.pipe.early = self._on_reader_thread
         self.call(
             "Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True}
         )
@@ -215,13 +216,15 @@ class _Session:
             self.pages.pop(params.get("sessionId", ""), None)
             if not self.pages:
                 raise BrowserError("the browser window was closed before the login finished")
-        elif method == "Fetch.requestPaused":
-            return self._paused(params, session)
+        elif method == "samlbroker.caught":
+            return self._caught(event)
         elif method == "Fetch.authRequired":
             self._auth_required(params, session)
+        elif method == "Page.frameNavigated" and not params.get("frame", {}).get("parentId"):
+            self.urls[session or ""] = params.get("frame", {}).get("url", "")
         elif method == "Page.frameStartedLoading":
             self.quiet_until = None  # a navigation is on its way: not waiting for anyone
-        elif method == "Page.loadEventFired" and session in self.pages:
+        elif method == "Page.loadEventFired" and session in self.pages and self._shows_a_page(session):
             self._loaded(session)
         elif method == "Page.javascriptDialogOpening" and not self.user_present:
             raise self._needs_user("the page opened a dialog")
@@ -237,7 +240,6 @@ class _Session:
         self.call(
             "Fetch.enable", {"patterns": patterns, "handleAuthRequests": bool(self.settings.proxy)}, session
         )
-        self.call("Network.enable", {}, session)
         self.call("Page.enable", {}, session)
         self.call("Runtime.runIfWaitingForDebugger", {}, session)
         if self.first:
@@ -245,6 +247,10 @@ class _Session:
             self.pipe.send(
                 "Page.navigate", {"url": self.endpoint_url}, session
             )  # answered only once it commits
+
+    def _shows_a_page(self, session: str) -> bool:
+        """The load is of a real page, not the blank one a new window starts on (navigating away at once)."""
+        return self.urls.get(session, "about:blank") not in ("about:blank", "")
 
     def _loaded(self, session: str) -> None:
         page = BrowserPage(self.pipe, session, self.pages[session], self.deadline)
@@ -255,64 +261,34 @@ class _Session:
                 raise self._needs_user("the page shows a form")
             self.quiet_until = time.monotonic() + self.settings.settle
 
-    def _let_go(self, event: Message) -> bool:
-        """On the reader thread: a paused request that is not the SAML post continues at once."""
+    def _on_reader_thread(self, event: Message) -> bool:
+        """Paused requests are answered as they arrive, never behind a busy main thread (a page script the
+        hook is running waits for the very navigation that is paused): others go on, the SAML post is read,
+        answered with the done page, and handed to the main thread as a ``samlbroker.caught`` event."""
         if event.get("method") != "Fetch.requestPaused":
             return False
-        request = event.get("params", {}).get("request", {})
-        if self.matcher.matches(request.get("method", ""), request.get("url", "")):
-            return False
-        self.pipe.send(
-            "Fetch.continueRequest", {"requestId": event["params"]["requestId"]}, event.get("sessionId")
-        )
+        params, session = event.get("params", {}), event.get("sessionId")
+        request = params.get("request", {})
+        if not self.matcher.matches(request.get("method", ""), request.get("url", "")):
+            self.pipe.send("Fetch.continueRequest", {"requestId": params["requestId"]}, session)
+            return True
+        caught: Message = {"method": "samlbroker.caught"}
+        try:
+            caught["value"] = saml_response_of(_post_body(request))
+            page = done_page(True, "The SAML response was received by samlbroker. You can close this window.")
+        except SAMLBrokerError as exc:
+            caught["error"] = exc
+            page = done_page(False, str(exc))
+        self.pipe.send("Fetch.fulfillRequest", _fulfilment(params["requestId"], page), session)
+        self.pipe.events.put(caught)
         return True
 
-    def _paused(self, params: Message, session: str | None) -> str | None:
-        request = params.get("request", {})
-        request_id = params["requestId"]
-        if not self.matcher.matches(request.get("method", ""), request.get("url", "")):
-            self.pipe.send("Fetch.continueRequest", {"requestId": request_id}, session)
-            return None
-        body = self._post_body(params, session)
-        try:
-            value = saml_response_of(body)
-        except BrowserError:
-            raise
-        except Exception as exc:
-            self._answer(request_id, session, done_page(False, str(exc)))
-            raise
-        message = "The SAML response was received by samlbroker. You can close this window."
-        self._answer(request_id, session, done_page(True, message))
+    def _caught(self, event: Message) -> str:
+        if "error" in event:
+            raise event["error"]
         if self.settings.window:
             time.sleep(min(DONE_PAUSE, max(0.0, self.deadline - time.monotonic())))
-        return value
-
-    def _post_body(self, params: Message, session: str | None) -> bytes:
-        request = params.get("request", {})
-        entries = request.get("postDataEntries")
-        if entries:
-            return b"".join(base64.b64decode(e.get("bytes", "")) for e in entries)
-        if request.get("postData"):
-            return str(request["postData"]).encode("utf-8")
-        if request.get("hasPostData") and params.get("networkId"):
-            found = self.call("Network.getRequestPostData", {"requestId": params["networkId"]}, session)
-            return str(found.get("postData", "")).encode("utf-8")
-        return b""
-
-    def _answer(self, request_id: str, session: str | None, page: bytes) -> None:
-        self.call(
-            "Fetch.fulfillRequest",
-            {
-                "requestId": request_id,
-                "responseCode": 200,
-                "responseHeaders": [
-                    {"name": "Content-Type", "value": "text/html; charset=utf-8"},
-                    {"name": "Cache-Control", "value": "no-store"},
-                ],
-                "body": base64.b64encode(page).decode("ascii"),
-            },
-            session,
-        )
+        return str(event["value"])
 
     def _auth_required(self, params: Message, session: str | None) -> None:
         challenge = params.get("authChallenge", {})
@@ -373,6 +349,26 @@ def _merged(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def _post_body(request: Message) -> bytes:
+    """The posted form as Fetch hands it over (``postDataEntries``, or the older ``postData``)."""
+    entries = request.get("postDataEntries")
+    if entries:
+        return b"".join(base64.b64decode(e.get("bytes", "")) for e in entries)
+    return str(request.get("postData", "")).encode("utf-8")
+
+
+def _fulfilment(request_id: str, page: bytes) -> Message:
+    return {
+        "requestId": request_id,
+        "responseCode": 200,
+        "responseHeaders": [
+            {"name": "Content-Type", "value": "text/html; charset=utf-8"},
+            {"name": "Cache-Control", "value": "no-store"},
+        ],
+        "body": base64.b64encode(page).decode("ascii"),
+    }
 
 
 def _without_userinfo(url: str) -> str:
