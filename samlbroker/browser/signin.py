@@ -185,6 +185,19 @@ class _Session:
         return self.pipe.call(method, params, session, deadline=self.deadline)
 
     def sign_in(self, endpoint_url: str) -> str:
+        try:
+            return self._sign_in(endpoint_url)
+        except BrowserError as exc:
+            if time.monotonic() >= self.deadline and not isinstance(exc, InteractionRequiredError):
+                raise self._deadline_passed() from None  # whatever was waiting when time ran out
+            raise
+
+    def _deadline_passed(self) -> BrowserError:
+        return BrowserError(
+            f"no SAML response within {self.settings.deadline:g} s: the sign-in was not finished"
+        )
+
+    def _sign_in(self, endpoint_url: str) -> str:
         self.endpoint_url = endpoint_url
         self.pipe.early = self._on_reader_thread
         self.call(
@@ -196,9 +209,7 @@ class _Session:
             event = self.pipe.next_event(wake)
             if event is None:
                 if time.monotonic() >= self.deadline:
-                    raise BrowserError(
-                        f"no SAML response within {self.settings.deadline:g} s: the sign-in was not finished"
-                    )
+                    raise self._deadline_passed()
                 raise self._needs_user("a page waited for input")
             found = self._handle(event)
             if found is not None:

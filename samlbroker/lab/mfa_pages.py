@@ -75,7 +75,9 @@ ADAPTERS = {
 }  # fmt: skip
 METHODS = {kind: adapter.method for kind, adapter in ADAPTERS.items()}
 PUSH_KINDS = {
-    kind for kind, adapter in ADAPTERS.items() if adapter.field is None and adapter.shape not in ("iframe", "script")
+    kind
+    for kind, adapter in ADAPTERS.items()
+    if adapter.field is None and adapter.shape not in ("iframe", "script")
 }
 
 # What the lab's IdP says: waiting, and the refusals a push can end in.
