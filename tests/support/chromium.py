@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from samlbroker.lab.proxy import ConnectProxy
+
 INSTALL = "chromium is not installed (Debian package chromium; ./dev test installs it)"
 
 
@@ -63,3 +65,25 @@ class LabUserAtTheBrowser:
             self.typed_password += 1
         elif page.evaluate(CLICK_APPROVE):
             self.approved += 1
+
+
+# Chromium's own Google-account check at start-up (Debian's build has Google API keys compiled in): it
+# asks for a tunnel whatever the page is. Refused like everything else, so nothing reaches it; only it is
+# not counted against the sign-in. Every other host outside loopback fails the test.
+BROWSER_STARTUP_CHECKS = {"accounts.google.com:443"}
+
+
+class LoopbackGuard(ConnectProxy):
+    """The endpoint's proxy in these tests: every request the browser makes comes here (loopback included,
+    see ``--proxy-bypass-list=<-loopback>``); loopback is tunnelled, anything else refused and recorded."""
+
+    def __init__(self) -> None:
+        self.refused: list[str] = []
+        self.startup_checks: list[str] = []
+        super().__init__()
+
+    def _target(self, authority: str) -> int | None:
+        port = super()._target(authority)
+        if port is None:
+            (self.startup_checks if authority in BROWSER_STARTUP_CHECKS else self.refused).append(authority)
+        return port
