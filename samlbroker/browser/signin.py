@@ -143,7 +143,7 @@ class BrowserSignIn:
         from .trust import spki_pins
 
         urls = [endpoint_url] + ([self.acs_url] if self.acs_url else [])
-        return spki_pins(self.ca_bundle, urls, _without_userinfo(self.proxy) if self.proxy else None)
+        return spki_pins(self.ca_bundle, urls, self.proxy)
 
     def _argv(self, executable: Path, folder: Path, pins: list[str]) -> list[str]:
         argv = [str(executable), f"--user-data-dir={folder}", "--remote-debugging-pipe", *QUIET_FLAGS]
@@ -237,6 +237,10 @@ class _Session:
             self.quiet_until = None  # a navigation is on its way: not waiting for anyone
         elif method == "Page.loadEventFired" and session in self.pages and self._shows_a_page(session):
             self._loaded(session)
+        elif method == "Inspector.targetCrashed" and session in self.pages:
+            raise BrowserError(
+                "the sign-in page crashed before the login finished (its render process is gone)"
+            )
         elif method == "Page.javascriptDialogOpening" and not self.user_present:
             raise self._needs_user("the page opened a dialog")
         return None
@@ -252,6 +256,7 @@ class _Session:
             "Fetch.enable", {"patterns": patterns, "handleAuthRequests": bool(self.settings.proxy)}, session
         )
         self.call("Page.enable", {}, session)
+        self.call("Inspector.enable", {}, session)  # tells when the page's renderer crashes
         self.call("Runtime.runIfWaitingForDebugger", {}, session)
         if self.first:
             self.first = False

@@ -16,7 +16,7 @@ import socket
 import ssl
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..errors import ConfigError, IdPUnreachableError
 
@@ -80,7 +80,11 @@ def _connect(host: str, port: int, proxy: str | None, timeout: float) -> socket.
         return socket.create_connection((host, port), timeout=timeout)
     via = urlsplit(proxy if "://" in proxy else "http://" + proxy)
     raw = socket.create_connection((via.hostname or "", via.port or 8080), timeout=timeout)
-    raw.sendall(f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode("ascii"))
+    auth = ""
+    if via.username:
+        pair = f"{unquote(via.username)}:{unquote(via.password or '')}".encode()
+        auth = f"Proxy-Authorization: Basic {base64.b64encode(pair).decode('ascii')}\r\n"
+    raw.sendall(f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n{auth}\r\n".encode("ascii"))
     head = b""
     while b"\r\n\r\n" not in head and len(head) < 16384:
         chunk = raw.recv(4096)

@@ -177,3 +177,12 @@ def test_the_profile_folder_is_private(lab, browser_login, password, tmp_path) -
 def test_a_browser_that_cannot_start_is_a_one_line_error(lab, browser_login, tmp_path) -> None:
     with pytest.raises(BrowserError, match=r"stopped before the login finished \(exit status 1\)"):
         browser_login(executable="/bin/false")
+
+
+def test_a_crashed_sign_in_page_is_a_one_line_error(lab, idp, browser_login) -> None:
+    def crash_the_page(page) -> None:  # type: ignore[no-untyped-def]
+        page.pipe.send("Page.crash", session=page.session)
+
+    with pytest.raises(BrowserError, match="sign-in page crashed before the login finished"):
+        browser_login(page_hook=crash_the_page)
+    assert not _alive(browser_login.last.last_pid)
