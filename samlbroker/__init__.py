@@ -25,6 +25,8 @@ _EXPORTS = {
     "FederationError": "errors",
     "IdPUnreachableError": "errors",
     "DependencyMissingError": "errors",
+    "BrowserError": "errors",
+    "InteractionRequiredError": "errors",
     "FederatedCredentials": "credentials",
     "CredentialRequest": "credentials",
     "MFAPrompt": "mfa.base",
