@@ -60,7 +60,11 @@ def _pipe(a: socket.socket, b: socket.socket, idle: float = 30) -> None:
         if not ready:
             return
         for sock in ready:
-            data = sock.recv(65536)
+            try:
+                data = sock.recv(65536)
+                if data:
+                    (b if sock is a else a).sendall(data)
+            except OSError:  # a browser that quits resets its tunnels: that ends this one, nothing more
+                return
             if not data:
                 return
-            (b if sock is a else a).sendall(data)
