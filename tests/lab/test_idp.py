@@ -348,6 +348,28 @@ def test_ntlm_for_a_disabled_account_ends_in_401_without_a_new_challenge(lab, id
     assert idp.failed_attempts == {"carol": 1}
 
 
+@pytest.mark.parametrize("scheme", ["NTLM", "Negotiate"])
+def test_an_ntlm_authenticate_on_a_connection_without_its_challenge_is_refused_without_a_failed_attempt(
+    lab, idp, password, scheme
+):
+    # As IIS does: the security context lives on the connection that sent the CHALLENGE; an AUTHENTICATE
+    # arriving on another one (a load balancer without affinity) is answered 401 and never reaches the DC.
+    first, other = _Connection(lab), _Connection(lab)
+    client = spnego.client(
+        "LAB\\alice", password("alice"), protocol=scheme.lower(), options=spnego.NegotiateOptions.use_ntlm
+    )
+    challenge = first.get(f"{scheme} {base64.b64encode(client.step()).decode()}")
+    assert challenge.status == 401
+    token = challenge.getheader("WWW-Authenticate").split(" ", 1)[1]
+    authenticate = client.step(base64.b64decode(token))
+    assert ntlm_message_info(authenticate).kind == 3
+    response = other.get(f"{scheme} {base64.b64encode(authenticate).decode()}")
+    assert response.status == 401
+    assert scheme in response.headers.get_all("WWW-Authenticate")  # a fresh offer, as to a new client
+    assert idp.failed_attempts == {}
+    assert [(e["user"], e["outcome"]) for e in idp.events] == [("alice", "no_challenge")]
+
+
 def test_ntlm_authenticate_message_names_user_domain_and_bindings(lab):
     bindings = GssChannelBindings(application_data=b"tls-server-end-point:x")
     client = spnego.client("LAB\\alice", "pw", protocol="ntlm", channel_bindings=bindings)
