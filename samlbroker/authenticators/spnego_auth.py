@@ -1,4 +1,4 @@
-"""A requests auth handler for SPNEGO (Negotiate) and Kerberos on pyspnego, kept on one connection.
+"""A requests auth handler for SPNEGO (Negotiate), Kerberos and raw NTLM on pyspnego, kept on one connection.
 
 The Kerberos plumbing it needs off Windows is in ``kerberos`` (krb5 profile overlay, tickets in memory)
 and ``kerberos_errors`` (one-line descriptions of Kerberos failures).
@@ -23,11 +23,16 @@ MAX_LEGS = 6
 
 
 class SpnegoAuth(AuthBase):
-    """Answers a 401 ``WWW-Authenticate: Negotiate`` with pyspnego's client context, leg by leg.
+    """Answers a 401 ``WWW-Authenticate: <scheme>`` with pyspnego's client context, leg by leg.
 
-    Every leg is sent on the connection that received the challenge (NTLM inside SPNEGO
-    authenticates the connection). ``credential`` (pyspnego credential objects) wins over
-    ``username``/``password``. The SPN is ``service/<host of the 401's URL>`` unless ``hostname``
+    ``schemes`` are the HTTP schemes answered, the first offered winning: ``Negotiate`` (SPNEGO,
+    ``protocol`` negotiate or kerberos), or ``NTLM`` then ``Negotiate`` for raw NTLM
+    (``protocol="ntlm"``: raw NTLM tokens in a ``Negotiate`` header where only that is offered, as
+    browsers send them; IIS takes them). Every leg is sent on the connection that received the
+    challenge (NTLM authenticates the connection). ``credential`` (pyspnego credential objects, or a
+    callable returning them, called only when the IdP asks for this scheme) wins over
+    ``username``/``password``. ``ntlm_fallback``: another handler (raw NTLM) that answers a 401
+    offering NTLM and none of ``schemes``. The SPN is ``service/<host of the 401's URL>`` unless ``hostname``
     is given. ``canonicalize``: False keeps the Kerberos library from rewriting that host through
     DNS, True lets it, None leaves the krb5 configuration alone. ``mechanism`` is what was
     negotiated (``ntlm``/``kerberos``); ``tokens_sent``, ``offered`` and ``spn`` are there for diagnostics.
@@ -49,6 +54,8 @@ class SpnegoAuth(AuthBase):
         delegate: bool = False,
         credential: Any = None,
         canonicalize: bool | None = None,
+        schemes: tuple[str, ...] = ("Negotiate",),
+        ntlm_fallback: SpnegoAuth | None = None,
     ) -> None:
         self.username = username
         self._password = password
@@ -59,13 +66,16 @@ class SpnegoAuth(AuthBase):
         self.delegate = delegate
         self.credential = credential
         self.canonicalize = canonicalize
+        self.schemes = schemes
+        self.ntlm_fallback = ntlm_fallback
+        self.scheme_used = schemes[0]
         self.mechanism: str | None = None
         self.spn: str | None = None
         self.tokens_sent = 0
         self.offered: str | None = None
 
     def __repr__(self) -> str:
-        return f"SpnegoAuth(username={self.username!r}, protocol={self.protocol!r})"
+        return f"SpnegoAuth(username={self.username!r}, schemes={self.schemes!r}, protocol={self.protocol!r})"
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Connection"] = "Keep-Alive"
@@ -76,10 +86,27 @@ class SpnegoAuth(AuthBase):
         if response.status_code != 401 or "Authorization" in response.request.headers:
             return response
         self.offered = response.headers.get("WWW-Authenticate", "")
-        if _token_for(response, "Negotiate") is None:
+        scheme = next((s for s in self.schemes if _token_for(response, s) is not None), None)
+        if scheme is None:
+            if self.ntlm_fallback is not None and _token_for(response, "NTLM") is not None:
+                return self._fall_back_to_ntlm(response, kwargs)
             return response
+        self.scheme_used = scheme
         with krb5_profile(self.canonicalize):
             return self._handshake(response, kwargs)
+
+    def _fall_back_to_ntlm(
+        self, response: requests.Response, send_kwargs: dict[str, Any]
+    ) -> requests.Response:
+        """The IdP offers NTLM and not this scheme (IIS with only the NTLM provider): raw NTLM, one handshake."""
+        fallback = self.ntlm_fallback
+        assert fallback is not None
+        log.info("the IdP offers NTLM and not %s: raw NTLM on the same connection", self.schemes[0])
+        try:
+            return fallback._on_response(response, **send_kwargs)
+        finally:
+            self.scheme_used, self.mechanism = fallback.scheme_used, fallback.mechanism
+            self.tokens_sent, self.spn = fallback.tokens_sent, fallback.spn
 
     def _new_context(self, response: requests.Response) -> Any:
         from urllib.parse import urlsplit
@@ -92,11 +119,14 @@ class SpnegoAuth(AuthBase):
         hostname = self.hostname or urlsplit(response.url).hostname or "unspecified"
         self.spn = f"{self.service}/{hostname}"
         log.info("SPN %s (%s)", self.spn, self.protocol)
+        options = spnego.NegotiateOptions.none
         if self.credential is not None:
-            who: Any = self.credential
+            who: Any = self.credential() if callable(self.credential) else self.credential
             secret = None
         else:
             who, secret = self.username, self._password
+            if self.protocol == "ntlm" and who and secret:
+                options = spnego.NegotiateOptions.use_ntlm  # pyspnego's own NTLM, never SSPI's cached user
         return spnego.client(
             who,
             secret,
@@ -105,6 +135,7 @@ class SpnegoAuth(AuthBase):
             protocol=self.protocol,
             channel_bindings=_channel_bindings(response),
             context_req=flags,
+            options=options,
         )
 
     def _handshake(self, first: requests.Response, send_kwargs: dict[str, Any]) -> requests.Response:
@@ -121,10 +152,12 @@ class SpnegoAuth(AuthBase):
             cookie = get_cookie_header(request._cookies, request)  # type: ignore[attr-defined]
             if cookie:
                 request.headers["Cookie"] = cookie
-            request.headers["Authorization"] = "Negotiate " + base64.b64encode(out_token or b"").decode()
+            request.headers["Authorization"] = (
+                f"{self.scheme_used} " + base64.b64encode(out_token or b"").decode()
+            )
             self.tokens_sent += 1
             response = response.connection.send(request, **send_kwargs)  # type: ignore[attr-defined]
-            in_token = _token_for(response, "Negotiate")
+            in_token = _token_for(response, self.scheme_used)
             if response.status_code != 401 or not in_token:
                 break
             history.append(response)

@@ -68,8 +68,15 @@ class WindowsIntegratedAuthenticator(Authenticator):
     def _refusal(
         self, credentials: UserCredentials | None, auth: AuthBase, response: requests.Response
     ) -> str:
+        mechanism = getattr(auth, "mechanism", None) or self.name
+        if mechanism == "ntlm" and getattr(auth, "tokens_sent", 0) == 1:
+            # NTLM's NEGOTIATE refused: no CHALLENGE came back, so no password went out
+            from .ntlm_auth import ntlm_refused_before_password
+
+            return ntlm_refused_before_password(response.url)
         who = credentials.username if credentials else "your default identity"
-        return f"the IdP refused the {self.scheme} sign-in for {who} (HTTP 401); the password was not retried"
+        scheme = getattr(auth, "scheme_used", None) or self.scheme
+        return f"the IdP refused the {scheme} sign-in for {who} (HTTP 401); the password was not retried"
 
     def _spnego_failure(self, credentials: UserCredentials | None, exc: Exception, auth: AuthBase) -> str:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
@@ -115,22 +122,35 @@ def default_identity_hint() -> str:
 
 
 class NtlmAuthenticator(WindowsIntegratedAuthenticator):
-    """NTLM through requests-ntlm (the handshake stays on one kept-alive connection)."""
+    """Raw NTLM (``WWW-Authenticate: NTLM``) through pyspnego; the handshake stays on one kept-alive connection."""
 
     name = "ntlm"
     scheme = "NTLM"
 
     def http_auth(self, credentials: UserCredentials | None, host: str) -> AuthBase:
-        from .ntlm_auth import NtlmAuth
+        if credentials is None and not ntlm_default_identity():
+            raise AuthenticationFailedError(NTLM_NO_DEFAULT_IDENTITY + default_identity_hint())
+        return raw_ntlm_auth(credentials)
 
-        if credentials is None:
-            if sys.platform != "win32" and not os.environ.get("NTLM_USER_FILE"):
-                raise AuthenticationFailedError(
-                    "NTLM sign-in with your default identity needs Windows (SSPI) or NTLM_USER_FILE: "
-                    + default_identity_hint()
-                )
-            return NtlmAuth(None, None)
-        return NtlmAuth(credentials.username, credentials.password)
+
+NTLM_NO_DEFAULT_IDENTITY = "NTLM sign-in with your default identity needs Windows (SSPI) or NTLM_USER_FILE: "
+
+
+def ntlm_default_identity() -> bool:
+    """Whether NTLM has a default identity here: the logged-on user (SSPI), or pyspnego's ``NTLM_USER_FILE``."""
+    return sys.platform == "win32" or bool(os.environ.get("NTLM_USER_FILE"))
+
+
+RAW_NTLM = ("NTLM", "Negotiate")  # raw NTLM tokens go in a Negotiate header where only that is offered
+
+
+def raw_ntlm_auth(credentials: UserCredentials | None) -> AuthBase:
+    """The handler for ``WWW-Authenticate: NTLM`` (the default identity when ``credentials`` is None)."""
+    from .spnego_auth import SpnegoAuth
+
+    if credentials is None:
+        return SpnegoAuth(None, None, protocol="ntlm", schemes=RAW_NTLM)
+    return SpnegoAuth(credentials.username, credentials.password, protocol="ntlm", schemes=RAW_NTLM)
 
 
 class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
@@ -268,10 +288,6 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
                 f"{getattr(auth, 'spn', None) or 'the IdP'}): {default_identity_hint()}"
             )
         mechanism = getattr(auth, "mechanism", None) or self.name
-        if mechanism == "ntlm" and sent == 1:  # refused NTLM's NEGOTIATE: no password went out
-            from .ntlm_auth import ntlm_refused_before_password
-
-            return ntlm_refused_before_password(response.url)
         if mechanism == "kerberos":
             who = credentials.username if credentials else "your default identity"
             return (
