@@ -183,7 +183,12 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
         self._kerberos_skipped: str | None = None
 
     def _auth(
-        self, username: str | None, password: str | None, protocol: str, credential: Any = None
+        self,
+        username: str | None,
+        password: str | None,
+        protocol: str,
+        credential: Any = None,
+        ntlm_fallback: AuthBase | None = None,
     ) -> AuthBase:
         from .spnego_auth import SpnegoAuth
 
@@ -195,32 +200,48 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
             delegate=self.delegate,
             credential=credential,
             canonicalize=self.canonicalize_hostname,
+            ntlm_fallback=ntlm_fallback,  # type: ignore[arg-type]
         )
 
     def http_auth(self, credentials: UserCredentials | None, host: str) -> AuthBase:
+        """SPNEGO, and raw NTLM for an IdP that offers NTLM and not Negotiate (as browsers do there).
+
+        Only one of them runs, so the password goes out once. With a password off Windows, the TGT is asked
+        for only when the IdP offers Negotiate: an NTLM-only IdP never sends the password to the KDC too.
+        """
         from .kerberos import have_gssapi
 
         self._principal = self._kerberos_skipped = None
+        fallback = None
+        if credentials is not None or ntlm_default_identity():
+            fallback = raw_ntlm_auth(credentials)
         if sys.platform == "win32" or not have_gssapi():
             # SSPI on Windows (Kerberos or NTLM, the logged-on user by default); pure-Python NTLM elsewhere.
             if credentials is None:
-                return self._auth(None, None, self.protocol)
-            return self._auth(credentials.username, credentials.password, self.protocol)
+                return self._auth(None, None, self.protocol, ntlm_fallback=fallback)
+            return self._auth(
+                credentials.username, credentials.password, self.protocol, ntlm_fallback=fallback
+            )
         if credentials is None:
-            return self._auth(None, None, self.protocol)
-        ticket = self._ticket_for(credentials)
-        if ticket is not None:
-            log.info("Kerberos ticket for %s acquired with the password (in memory)", ticket.principal)
-            return self._auth(None, None, "negotiate", credential=[ticket.credential()])
-        from .spnego_auth import ntlm_only_credential
-
-        log.info("Kerberos not available for %s (%s): NTLM", credentials.username, self._kerberos_skipped)
+            return self._auth(None, None, self.protocol, ntlm_fallback=fallback)
         return self._auth(
             None,
             None,
             "negotiate",
-            credential=ntlm_only_credential(credentials.username, credentials.password),
+            credential=lambda: self._password_credential(credentials),
+            ntlm_fallback=fallback,
         )
+
+    def _password_credential(self, credentials: UserCredentials) -> list[Any]:
+        """A TGT got with the password when Kerberos is available, else NTLM-only credentials."""
+        ticket = self._ticket_for(credentials)
+        if ticket is not None:
+            log.info("Kerberos ticket for %s acquired with the password (in memory)", ticket.principal)
+            return [ticket.credential()]
+        from .spnego_auth import ntlm_only_credential
+
+        log.info("Kerberos not available for %s (%s): NTLM", credentials.username, self._kerberos_skipped)
+        return ntlm_only_credential(credentials.username, credentials.password)
 
     def _ticket_for(self, credentials: UserCredentials) -> Any:
         """A TGT got with the password, or None (with the reason kept) when Kerberos is unavailable."""
@@ -277,8 +298,16 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
         offered = getattr(auth, "offered", None)
         if not sent:
             schemes = offered_schemes(offered or "")
-            if offered is not None and "negotiate" not in (s.lower() for s in schemes):
-                hint = ": set auth_type = ntlm" if "ntlm" in (s.lower() for s in schemes) else ""
+            names = [s.lower() for s in schemes]
+            if offered is not None and "negotiate" not in names:
+                if "ntlm" in names and self.fall_back_to_ntlm:  # no NTLM identity to fall back with
+                    return (
+                        f"the IdP offers NTLM and not Negotiate at {_short(response.url)}: "
+                        + NTLM_NO_DEFAULT_IDENTITY
+                        + default_identity_hint()
+                    )
+                usable = next((n for n in ("ntlm", "digest") if n in names), None)
+                hint = f": set auth_type = {usable}" if usable else ""
                 return (
                     f"the IdP does not offer Negotiate at {_short(response.url)} "
                     f"(it offers: {', '.join(schemes) or 'nothing'}){hint}"

@@ -30,7 +30,8 @@ class IdPVariant:
       handshake (RFC 4559 makes it optional; proxies and load balancers drop it).
     - ``offers``: ``WWW-Authenticate`` offers in ``"several-headers"`` or ``"one-header"`` (comma-joined).
     - ``wia_schemes``: what ``/adfs/ls/wia`` offers and accepts: ``"negotiate"`` (SPNEGO: Kerberos or
-      NTLM inside), ``"ntlm"`` (raw NTLM), ``"kerberos"`` (SPNEGO that accepts only Kerberos inside).
+      NTLM inside), ``"ntlm"`` (raw NTLM), ``"kerberos"`` (SPNEGO that accepts only Kerberos inside);
+      ``()`` offers neither (Digest alone, where it is on).
     - ``close_after_challenge``: close the connection after the first 401, the one that answers a request
       without credentials (``Connection: close``); the handshake then runs on a new connection.
     - ``chunked``: send bodies with ``Transfer-Encoding: chunked`` instead of ``Content-Length``.
@@ -79,7 +80,7 @@ class IdPVariant:
     def __post_init__(self) -> None:
         if self.offers not in OFFER_STYLES:
             raise ValueError(f"offers must be one of {', '.join(OFFER_STYLES)}")
-        if not self.wia_schemes or set(self.wia_schemes) - set(WIA_SCHEMES):
+        if set(self.wia_schemes) - set(WIA_SCHEMES):
             raise ValueError(f"wia_schemes must be taken from {', '.join(WIA_SCHEMES)}")
         if self.adfs_page not in ADFS_PAGES:
             raise ValueError(f"adfs_page must be one of {', '.join(ADFS_PAGES)}")

@@ -307,6 +307,32 @@ def test_negotiate_default_identity_without_a_ticket_uses_ntlm(
     assert kdc.requests_seen() == {}
 
 
+@pytest.mark.parametrize("right", [True, False], ids=["right-password", "wrong-password"])
+def test_negotiate_at_an_ntlm_only_idp_sends_the_password_to_the_idp_alone(
+    lab, idp, kdc, ccache, password, right
+) -> None:
+    # The realm is known and the KDC up, but the IdP offers NTLM and not Negotiate: no TGT is asked for.
+    from samlbroker.lab.variant import IdPVariant
+
+    saved, idp.variant = idp.variant, IdPVariant(wia_schemes=("ntlm",))
+    secret = password("alice") if right else "not-" + password("alice")
+    try:
+        controller = _controller(lab)
+        if right:
+            controller.get_saml_assertion(lab.signon_url, UserCredentials("LAB\\alice", secret), "negotiate")
+            assert controller.last_mechanism == "ntlm"
+        else:
+            _failure(lab, credentials=UserCredentials("LAB\\alice", secret), auth="negotiate")
+    finally:
+        idp.variant = saved
+    assert kdc.requests_seen() == {}
+    outcome = "success" if right else "bad_password"
+    assert [(e["user"], e["scheme"], e["outcome"]) for e in idp.stats()["events"]] == [
+        ("alice", "NTLM", outcome)
+    ]
+    assert idp.stats()["failed_attempts"] == ({} if right else {"alice": 1})
+
+
 # figures
 
 
