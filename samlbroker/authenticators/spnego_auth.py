@@ -160,6 +160,12 @@ class SpnegoAuth(AuthBase):
             in_token = _token_for(response, self.scheme_used)
             if response.status_code != 401 or not in_token:
                 break
+            if _closes_connection(response):  # the next leg would reach a connection without this context
+                from ..errors import AuthenticationFailedError
+
+                raise AuthenticationFailedError(
+                    connection_not_kept(response.url, _mechanism(context, self.protocol))
+                )
             history.append(response)
         self.mechanism = _mechanism(context, self.protocol)
         if response.status_code != 401:
@@ -186,6 +192,21 @@ class SpnegoAuth(AuthBase):
             "carried no final Negotiate token); if a proxy or load balancer drops it, set "
             "kerberos_mutual = no on the endpoint"
         )
+
+
+def _closes_connection(response: requests.Response) -> bool:
+    return "close" in (token.strip().lower() for token in response.headers.get("Connection", "").split(","))
+
+
+def connection_not_kept(url: str, mechanism: str) -> str:
+    """One line for an IdP that closed the connection between a challenge and the answer it needs there."""
+    name = "NTLM" if mechanism == "ntlm" else mechanism.capitalize()
+    return (
+        f"the IdP closed the connection after {name}'s challenge at {url.split('?', 1)[0]}, and {name} "
+        "authenticates that one connection: the IdP, or a load balancer in front of it, does not keep it "
+        "(it needs sticky sessions / connection affinity and keep-alive to the AD FS servers; or use "
+        "auth_type = kerberos); no password was sent"
+    )
 
 
 def offered_schemes(header: str) -> list[str]:

@@ -598,8 +598,10 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
             self._gss_failed(label, info, exc, token)
             return
         if not self._context.complete:
-            out_value = f"{label} {base64.b64encode(out or b'').decode()}"
-            self.reply(401, UNAUTHORIZED_PAGE, headers=[("WWW-Authenticate", out_value)])
+            headers = [("WWW-Authenticate", f"{label} {base64.b64encode(out or b'').decode()}")]
+            if info is not None and info.kind == 1 and self.server.variant.close_after_ntlm_challenge:
+                headers.append(("Connection", "close"))  # the CHALLENGE's context goes with this connection
+            self.reply(401, UNAUTHORIZED_PAGE, headers=headers)
             return
         context, self._context = self._context, None
         mechanism = context.negotiated_protocol or scheme

@@ -34,6 +34,9 @@ class IdPVariant:
       ``()`` offers neither (Digest alone, where it is on).
     - ``close_after_challenge``: close the connection after the first 401, the one that answers a request
       without credentials (``Connection: close``); the handshake then runs on a new connection.
+    - ``close_after_ntlm_challenge``: close the connection after the NTLM CHALLENGE (raw, or inside SPNEGO),
+      as a load balancer without connection affinity or keep-alive does; the AUTHENTICATE then arrives on
+      a connection without that challenge, where it is refused without counting as a failed sign-in.
     - ``chunked``: send bodies with ``Transfer-Encoding: chunked`` instead of ``Content-Length``.
     - ``adfs_page``: the forms sign-in page as AD FS ``2012r2``, ``2016``, ``2019`` or ``2022`` serves it.
     - ``relative_form_action``: the sign-in form's action is relative (``?client-request-id=...``).
@@ -62,6 +65,7 @@ class IdPVariant:
     offers: str = "several-headers"
     wia_schemes: tuple[str, ...] = ("negotiate", "ntlm")
     close_after_challenge: bool = False
+    close_after_ntlm_challenge: bool = False
     chunked: bool = False
     adfs_page: str = "2016"
     relative_form_action: bool = False

@@ -32,6 +32,10 @@ NO_NEGOTIATE = r"does not offer Negotiate at \S+/adfs/ls/wia \(it offers: NTLM, 
 NEITHER = r"does not offer Negotiate at \S+/adfs/ls/wia \(it offers: Digest\): set auth_type = digest"
 NTLM_REFUSED = r"refused NTLM at \S+/adfs/ls/wia before any password was checked.*only Kerberos"
 MUTUAL = r"did not prove its identity as HTTP/localhost \(mutual authentication failed.*kerberos_mutual = no"
+NOT_KEPT = (
+    r"the IdP closed the connection after NTLM's challenge at \S+/adfs/ls/wia.*load balancer in front of it"
+    r".*sticky sessions.*keep-alive.*no password was sent"
+)
 FORMS_PAGE = r"showed its forms sign-in page to a Windows-integrated sign-in.*auth_type = forms.*WIASupportedUserAgents"
 
 # variant id -> (the IdPVariant fields changed, {login: regex of its one-line error} for those that must fail)
@@ -44,6 +48,10 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "ntlm-only": ({"wia_schemes": ("ntlm",)}, {"kerberos": NO_NEGOTIATE}),
     "kerberos-only": ({"wia_schemes": ("kerberos",)}, {"ntlm": NTLM_REFUSED, "negotiate-ntlm": NTLM_REFUSED}),
     "close-after-challenge": ({"close_after_challenge": True}, {}),
+    "close-after-ntlm-challenge": (
+        {"close_after_ntlm_challenge": True},
+        {"ntlm": NOT_KEPT, "negotiate-ntlm": NOT_KEPT},  # Kerberos is one leg: no connection to keep
+    ),
     "chunked": ({"chunked": True}, {}),
     "wia-as-forms": ({"wia_as_forms": True}, dict.fromkeys(LOGINS, FORMS_PAGE)),
     "slow": ({"delay": 0.05}, {}),
@@ -167,6 +175,21 @@ def test_wrong_password_after_a_closed_challenge_costs_exactly_one_attempt(idp, 
     assert idp.stats()["failed_attempts"] == {"alice": 1}
 
 
+@pytest.mark.parametrize("login", ["ntlm", "negotiate-ntlm"])
+@pytest.mark.parametrize("wrong_password", [False, True], ids=["right-password", "wrong-password"])
+def test_a_connection_closed_after_the_ntlm_challenge_is_named_and_no_password_goes_out(
+    idp, sign_in, login, wrong_password
+) -> None:
+    idp.variant = IdPVariant(close_after_ntlm_challenge=True)
+    with pytest.raises(AuthenticationFailedError) as caught:
+        sign_in(login, wrong_password=wrong_password)
+    message = str(caught.value)
+    assert re.search(NOT_KEPT, message), message
+    assert "refused" not in message and "password was not retried" not in message
+    assert idp.stats()["events"] == []  # no AUTHENTICATE was sent, on any connection
+    assert idp.stats()["failed_attempts"] == {}
+
+
 def test_a_slow_idp_shorter_than_the_timeout_signs_in_and_a_longer_one_is_a_one_line_timeout(
     idp, sign_in
 ) -> None:
@@ -211,8 +234,9 @@ def test_one_header_offers_come_comma_joined_in_a_single_header(lab, idp) -> Non
         ({"wia_as_forms": True}, "ntlm", FORMS_PAGE),
         ({"wia_schemes": ("kerberos",)}, "ntlm", NTLM_REFUSED),
         ({"wia_schemes": ()}, "negotiate", NEITHER),
+        ({"close_after_ntlm_challenge": True}, "ntlm", NOT_KEPT),
     ],
-    ids=["wia-as-forms", "kerberos-only", "digest-only"],
+    ids=["wia-as-forms", "kerberos-only", "digest-only", "close-after-ntlm-challenge"],
 )
 def test_the_cli_says_it_in_one_line_without_a_traceback(
     lab, idp, cli_env, password, changes, auth, expected
