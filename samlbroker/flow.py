@@ -11,6 +11,7 @@ from .roles import RolePair, choose_role
 
 if TYPE_CHECKING:
     from .assertion import SAMLAssertion
+    from .authenticators.base import Authenticator
     from .controller import SAMLAuthenticationController
     from .identity import UserCredentials
     from .mfa.base import MFAPromptHook
@@ -66,6 +67,8 @@ def controller_for(
         authenticator = AdfsFormsAuthenticator(
             home_realm=endpoint.adfs_home_realm, accept_consent=endpoint.forms_accept_consent
         )
+    if authenticator is None and endpoint.options:  # a plugin's own keys (endpoint_options)
+        authenticator = _with_endpoint_options(endpoint)
     return SAMLAuthenticationController(
         authenticator=authenticator,
         parser=AdfsResponseParser(trusted_certs=endpoint.trusted_certs_pem()),
@@ -75,6 +78,16 @@ def controller_for(
         mfa_prompt=mfa_prompt,
         mfa_options={"method": endpoint.mfa_method} if endpoint.mfa_method else None,
     )
+
+
+def _with_endpoint_options(endpoint: Endpoint) -> Authenticator | None:
+    """The endpoint's authenticator built with the keys it declares in ``endpoint_options``, if any are set."""
+    from .plugins import AUTHENTICATORS, load
+
+    cls = load(AUTHENTICATORS, endpoint.auth_type)
+    declared = getattr(cls, "endpoint_options", None) or {}
+    given = {key: value for key, value in endpoint.options.items() if key in declared}
+    return cls(**given) if given else None
 
 
 def login(

@@ -6,12 +6,13 @@ any other name is looked up in the entry-point group, scanned once per process.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
 
-from .errors import ConfigError, DependencyMissingError
+from .errors import ConfigError, DependencyMissingError, SAMLBrokerError
 
 AUTHENTICATORS = "samlbroker.authenticators"
 PARSERS = "samlbroker.parsers"
@@ -51,3 +52,12 @@ def load(group: str, name: str) -> Any:
         return found[name].load()
     except ImportError as exc:
         raise DependencyMissingError(f"the {name!r} plugin cannot be loaded: {exc}") from exc
+
+
+def endpoint_options(auth_type: str) -> Mapping[str, str]:
+    """The endpoint keys the authenticator ``auth_type`` declares (``endpoint_options``); none if it won't load."""
+    try:
+        authenticator = load(AUTHENTICATORS, auth_type)
+    except SAMLBrokerError:
+        return {}
+    return dict(getattr(authenticator, "endpoint_options", None) or {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from .errors import ConfigError
 from .ini import ENDPOINT_PREFIX, read_ini
 
 __all__ = [
+    "ENDPOINT_KEYS",
     "ENDPOINT_PREFIX",
     "Endpoint",
     "Profile",
@@ -26,19 +28,38 @@ __all__ = [
     "write_profile",
 ]
 
+log = logging.getLogger("samlbroker.config")
+
 DEFAULT_AUTH_TYPE = "kerberos"
 _AUTH_METHOD = re.compile(r"[A-Za-z0-9][\w.:-]*")  # an AD FS AuthMethod name (mfa_method)
-ENDPOINT_KEYS = (
-    "url",
-    "auth_type",
-    "ca_bundle",
-    "proxy",
-    "trusted_certs",
-    "account_names",
-    "browser_path",
+# Every key of a [saml-endpoint NAME] section, with what it means: `configure endpoint` makes a flag of each,
+# loading warns about any other key (unless the endpoint's authenticator declares it in endpoint_options),
+# and the README lists them with these words (a test holds the three together).
+ENDPOINT_KEYS: Mapping[str, str] = {
+    "url": "IdP sign-on URL",
+    "auth_type": "ntlm, kerberos, negotiate, digest, forms, browser, or a plugin's name",
+    "ca_bundle": "CA file for the IdP's TLS certificate",
+    "proxy": "proxy URL for the IdP",
+    "trusted_certs": "the IdP's signing certificate file (assertions must then verify)",
+    "account_names": "account aliases: 111122223333=prod, 444455556666=dev (or: fetch)",
+    "kerberos_canonicalize": "yes: follow DNS aliases when forming the Kerberos SPN (default no)",
+    "kerberos_delegate": "yes: let the IdP act on your behalf (a forwardable ticket; default no)",
+    "kerberos_mutual": "no: accept a Kerberos answer without the IdP's final token (default yes)",
+    "adfs_home_realm": "forms: the claims provider to pick on AD FS's home realm page (identifier or tile name)",
+    "forms_accept_consent": "yes: say yes when the IdP asks to release your attributes (forms; default no)",
+    "mfa_method": "the AuthMethod to pick when the IdP offers several second factors",
+    "browser_path": "auth_type = browser: the browser to run (else SAMLBROKER_BROWSER, else one found)",
+    "browser_headless": "yes: never show a browser window; fail fast when the user is needed (default no)",
+    "acs_url": "where the IdP posts the SAMLResponse, when it is not an AWS sign-in URL",
+}
+FLAG_KEYS = (
+    "kerberos_canonicalize",
+    "kerberos_delegate",
+    "kerberos_mutual",
+    "forms_accept_consent",
     "browser_headless",
-    "acs_url",
-)
+)  # yes or no
+_warned: set[tuple[str, str, str]] = set()  # (file, endpoint, key) already warned about in this process
 PROFILE_KEYS = (
     "saml_endpoint",
     "saml_role_arn",
@@ -75,6 +96,8 @@ class Endpoint:
         False  # no window ever: remembered sessions only, fail fast when the user is needed
     )
     acs_url: str | None = None  # where the IdP posts the SAMLResponse, when not an AWS sign-in URL
+    # The section's other keys, as written: those the authenticator declares reach it (endpoint_options).
+    options: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def uses_browser(self) -> bool:
@@ -175,10 +198,13 @@ def _endpoint_from(parser: configparser.ConfigParser, name: str, path: Path) -> 
     values = dict(parser.items(section))
     if not values.get("url"):
         raise ConfigError(f"endpoint {name!r} in {path} has no url")
+    auth_type = values.get("auth_type") or DEFAULT_AUTH_TYPE
+    options = {key: values[key] for key in section_keys(parser, section) if key not in ENDPOINT_KEYS}
+    _warn_unknown_keys(name, options, auth_type, path)
     return Endpoint(
         name=name,
         url=values["url"],
-        auth_type=values.get("auth_type") or DEFAULT_AUTH_TYPE,
+        auth_type=auth_type,
         ca_bundle=_path(values.get("ca_bundle")),
         proxy=values.get("proxy") or None,
         trusted_certs=_path(values.get("trusted_certs")),
@@ -192,6 +218,7 @@ def _endpoint_from(parser: configparser.ConfigParser, name: str, path: Path) -> 
         browser_path=values.get("browser_path") or None,
         browser_headless=_flag(values.get("browser_headless"), "browser_headless", path),
         acs_url=values.get("acs_url") or None,
+        options=options,
     )
 
 
@@ -203,6 +230,34 @@ def _auth_method(value: str | None, path: Path) -> str | None:
             f"mfa_method = {value!r} in {path} is not an AuthMethod name (e.g. AzureMfaAuthentication)"
         )
     return value
+
+
+def section_keys(parser: configparser.ConfigParser, section: str) -> list[str]:
+    """The keys written in ``section`` itself (not those a ``[DEFAULT]`` section lends every section)."""
+    return list(parser._sections.get(section, {}))  # type: ignore[attr-defined]
+
+
+def known_endpoint_keys(auth_type: str) -> list[str]:
+    """The built-in endpoint keys, then those the authenticator ``auth_type`` declares (``endpoint_options``)."""
+    from .plugins import endpoint_options
+
+    return [*ENDPOINT_KEYS, *endpoint_options(auth_type)]
+
+
+def _warn_unknown_keys(name: str, keys: Mapping[str, str], auth_type: str, path: Path) -> None:
+    """One warning line per unknown key (a typo is otherwise silently ignored), naming the nearest known key."""
+    if not keys:
+        return
+    import difflib
+
+    known = known_endpoint_keys(auth_type)
+    for key in keys:
+        if key in known or (str(path), name, key) in _warned:
+            continue
+        _warned.add((str(path), name, key))
+        near = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        log.warning("unknown key %r in [%s%s] of %s%s: it is ignored", key, ENDPOINT_PREFIX, name, path, hint)
 
 
 def _flag(value: str | None, key: str, path: Path) -> bool:
@@ -246,9 +301,13 @@ def write_endpoint(name: str, values: Mapping[str, str | None], path: Path | Non
     """Create or edit ``[saml-endpoint NAME]``: keys with a value are set, keys given as None removed."""
     _check_name(name, "endpoint")
     _check_values(values, "endpoint")
+    path = path or config_path()
+    for key in FLAG_KEYS:
+        if values.get(key) is not None:
+            _flag(values[key], key, path)  # yes or no, or it would not load
     from .store import write_section
 
-    return write_section(path or config_path(), ENDPOINT_PREFIX + name, values)
+    return write_section(path, ENDPOINT_PREFIX + name, values)
 
 
 def write_profile(name: str, values: Mapping[str, str | None], path: Path | None = None) -> Path:

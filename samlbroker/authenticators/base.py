@@ -18,9 +18,14 @@ class Authenticator(ABC):
     ``session`` is a ``requests.Session`` already set up with TLS verification, proxies and a
     timeout on every request; an authenticator only drives the IdP's pages with it.
     ``credentials=None`` means the user's default identity, where the scheme has one.
+
+    ``endpoint_options``: the keys of its own it reads from a ``[saml-endpoint NAME]`` section, each with
+    a short help text. Their values (strings, as written) reach its constructor as keyword arguments, and
+    loading the section does not warn about them as unknown keys.
     """
 
     name: ClassVar[str]
+    endpoint_options: ClassVar[Mapping[str, str]] = {}
 
     @abstractmethod
     def authenticate(

@@ -12,15 +12,7 @@ import re
 import sys
 
 from ..errors import ConfigError, SAMLBrokerError
-
-ENDPOINT_OPTIONS = {
-    "url": "IdP sign-on URL",
-    "auth_type": "ntlm, kerberos, negotiate, digest, forms, browser, or a plugin's name",
-    "ca_bundle": "CA file for the IdP's TLS certificate",
-    "proxy": "proxy URL for the IdP",
-    "trusted_certs": "the IdP's signing certificate file (assertions must then verify)",
-    "account_names": "account aliases: 111122223333=prod, 444455556666=dev (or: fetch)",
-}
+from ..profiles import ENDPOINT_KEYS  # one list: the config, its checks, these flags
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     endpoint = kinds.add_parser("endpoint", help="create or edit [saml-endpoint NAME]")
     endpoint.add_argument("name")
-    for key, text in ENDPOINT_OPTIONS.items():
+    for key, text in ENDPOINT_KEYS.items():
         endpoint.add_argument("--" + key.replace("_", "-"), dest=key, help=text)
     _unset_option(endpoint)
     endpoint.set_defaults(run=run_endpoint)
@@ -64,8 +56,8 @@ def _unset_option(parser: argparse.ArgumentParser) -> None:
 def run_endpoint(args: argparse.Namespace) -> int:
     from ..profiles import endpoint_names, write_endpoint
 
-    values: dict[str, str | None] = {k: getattr(args, k) for k in ENDPOINT_OPTIONS if getattr(args, k)}
-    values.update(_unsets(args.unset, ENDPOINT_OPTIONS))
+    values: dict[str, str | None] = {k: getattr(args, k) for k in ENDPOINT_KEYS if getattr(args, k)}
+    values.update(_unsets(args.unset, _endpoint_keys_to_unset(args.name, values.get("auth_type"))))
     if args.name not in endpoint_names() and not values.get("url"):
         raise ConfigError(f"endpoint {args.name!r} is new: give its --url")
     if "url" in values and values["url"] is None:
@@ -112,10 +104,23 @@ def credential_process_line(profile: str) -> str:
     return f"samlbroker credential-process --profile {name}"
 
 
-def _unsets(keys: list[str], known: dict[str, str] | None) -> dict[str, None]:
+def _endpoint_keys_to_unset(name: str, auth_type: str | None) -> list[str]:
+    """Keys ``--unset`` may remove: the known ones (the authenticator's own too) and any the section has."""
+    from ..profiles import ENDPOINT_PREFIX, config_path, known_endpoint_keys, read_ini, section_keys
+
+    parser = read_ini(config_path())
+    section = ENDPOINT_PREFIX + name
+    present = section_keys(parser, section)
+    auth_type = auth_type or parser.get(section, "auth_type", fallback="") or "kerberos"
+    return [*known_endpoint_keys(auth_type), *present]
+
+
+def _unsets(keys: list[str], known: list[str] | None) -> dict[str, None]:
     for key in keys:
         if known is not None and key not in known:
-            raise ConfigError(f"--unset {key}: not an endpoint key (known: {', '.join(known)})")
+            raise ConfigError(
+                f"--unset {key}: not an endpoint key (known: {', '.join(dict.fromkeys(known))})"
+            )
     return dict.fromkeys(keys)
 
 
