@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from requests.auth import AuthBase
 
     from ..identity import UserCredentials
+    from .spnego_auth import SpnegoAuth
 
 # AD FS decides by User-Agent whether to offer Windows-integrated sign-in (its WIASupportedUserAgents list);
 # this one is on the default list of every AD FS version since 2012 R2.
@@ -144,7 +145,7 @@ def ntlm_default_identity() -> bool:
 RAW_NTLM = ("NTLM", "Negotiate")  # raw NTLM tokens go in a Negotiate header where only that is offered
 
 
-def raw_ntlm_auth(credentials: UserCredentials | None) -> AuthBase:
+def raw_ntlm_auth(credentials: UserCredentials | None) -> SpnegoAuth:
     """The handler for ``WWW-Authenticate: NTLM`` (the default identity when ``credentials`` is None)."""
     from .spnego_auth import SpnegoAuth
 
@@ -188,7 +189,7 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
         password: str | None,
         protocol: str,
         credential: Any = None,
-        ntlm_fallback: AuthBase | None = None,
+        ntlm_fallback: SpnegoAuth | None = None,
     ) -> AuthBase:
         from .spnego_auth import SpnegoAuth
 
@@ -200,7 +201,7 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
             delegate=self.delegate,
             credential=credential,
             canonicalize=self.canonicalize_hostname,
-            ntlm_fallback=ntlm_fallback,  # type: ignore[arg-type]
+            ntlm_fallback=ntlm_fallback,
         )
 
     def http_auth(self, credentials: UserCredentials | None, host: str) -> AuthBase:
