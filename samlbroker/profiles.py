@@ -256,7 +256,7 @@ def _warn_unknown_keys(name: str, keys: Mapping[str, str], auth_type: str, path:
             continue
         _warned.add((str(path), name, key))
         near = difflib.get_close_matches(key, known, n=1)
-        hint = f" (did you mean {near[0]}?)" if near else ""
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
         log.warning("unknown key %r in [%s%s] of %s%s: it is ignored", key, ENDPOINT_PREFIX, name, path, hint)
 
 

@@ -39,7 +39,7 @@ def test_a_misspelt_endpoint_key_is_one_warning_line_naming_the_nearest_known_ke
     (line,) = _warnings(caplog)
     assert "\n" not in line
     assert line == (
-        f"unknown key 'kerberos_mutal' in [saml-endpoint corp] of {path} (did you mean kerberos_mutual?): "
+        f"unknown key 'kerberos_mutal' in [saml-endpoint corp] of {path} (did you mean 'kerberos_mutual'?): "
         "it is ignored"
     )
     assert endpoint.kerberos_mutual is True  # the typo changed nothing
@@ -127,7 +127,7 @@ def test_keys_a_plugin_declares_do_not_warn_and_reach_the_plugin(tenant_plugin, 
     with caplog.at_level(logging.WARNING, logger="samlbroker.config"):
         endpoint = load_endpoint("corp", path)
     (line,) = _warnings(caplog)
-    assert "'tenat'" in line and "did you mean tenant?" in line
+    assert "'tenat'" in line and "did you mean 'tenant'?" in line
     authenticator = controller_for(endpoint).authenticator
     assert type(authenticator).__name__ == "TenantAuthenticator" and authenticator.tenant == "contoso"
 
@@ -154,7 +154,7 @@ def test_the_cli_says_the_warning_in_one_line_and_goes_on(lab, idp, cli_env, aws
     (line,) = [text for text in result.stderr.splitlines() if "kerberos_mutal" in text]
     assert line == (
         f"samlbroker.config: unknown key 'kerberos_mutal' in [saml-endpoint lab] of {config} "
-        "(did you mean kerberos_mutual?): it is ignored"
+        "(did you mean 'kerberos_mutual'?): it is ignored"
     )
 
 

@@ -94,12 +94,8 @@ def sign_in(lab, idp, password, request, tmp_path, monkeypatch):
             cache = request.getfixturevalue("ticket_cache")
             for name, value in lab.kdc.client_env(cache).items():
                 monkeypatch.setenv(name, value)
-            ntlm_identity = (
-                tmp_path / "ntlm-user"
-            )  # alice as NTLM's default identity too, then the lab's lines
-            ntlm_identity.write_text(
-                f"LAB:alice:{password('alice')}\n" + Path(lab.ntlm_user_file).read_text()
-            )
+            ntlm_identity = tmp_path / "ntlm-user"  # alice as NTLM's default identity too
+            ntlm_identity.write_text(f"LAB:alice:{password('alice')}\n")
             monkeypatch.setenv("NTLM_USER_FILE", str(ntlm_identity))
             credentials = None
         else:
