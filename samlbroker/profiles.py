@@ -59,15 +59,23 @@ FLAG_KEYS = (
     "forms_accept_consent",
     "browser_headless",
 )  # yes or no
-_warned: set[tuple[str, str, str]] = set()  # (file, endpoint, key) already warned about in this process
+_warned: set[tuple[str, str, str]] = set()  # (file, section, key) already warned about in this process
+# The keys samlbroker reads from a role profile. A profile also holds the AWS CLI's and SDKs' own keys, so
+# only an unknown key with samlbroker's prefix (saml_) is warned about.
 PROFILE_KEYS = (
     "saml_endpoint",
     "saml_role_arn",
     "saml_user",
+    "saml_password_store",
+    "saml_policy_arns",
+    "saml_policy_file",
     "duration_seconds",
     "region",
     "credential_process",
+    "federation_url",
+    "browser_interactive_refresh",
 )
+PROFILE_PREFIX = "saml_"
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,9 @@ def load_profile(name: str, path: Path | None = None) -> Profile:
     endpoint_name = values.get("saml_endpoint")
     if not endpoint_name:
         raise ConfigError(f"profile {name!r} in {path} has no saml_endpoint")
+    own = section_keys(parser, section)
+    unknown = [k for k in own if k.startswith(PROFILE_PREFIX) and k not in PROFILE_KEYS]
+    _warn_unknown(section, unknown, list(PROFILE_KEYS), path)
     return Profile(
         name=name,
         endpoint=_endpoint_from(parser, endpoint_name, path),
@@ -200,7 +211,8 @@ def _endpoint_from(parser: configparser.ConfigParser, name: str, path: Path) -> 
         raise ConfigError(f"endpoint {name!r} in {path} has no url")
     auth_type = values.get("auth_type") or DEFAULT_AUTH_TYPE
     options = {key: values[key] for key in section_keys(parser, section) if key not in ENDPOINT_KEYS}
-    _warn_unknown_keys(name, options, auth_type, path)
+    if options:
+        _warn_unknown(section, list(options), known_endpoint_keys(auth_type), path)
     return Endpoint(
         name=name,
         url=values["url"],
@@ -244,20 +256,17 @@ def known_endpoint_keys(auth_type: str) -> list[str]:
     return [*ENDPOINT_KEYS, *endpoint_options(auth_type)]
 
 
-def _warn_unknown_keys(name: str, keys: Mapping[str, str], auth_type: str, path: Path) -> None:
+def _warn_unknown(section: str, keys: list[str], known: list[str], path: Path) -> None:
     """One warning line per unknown key (a typo is otherwise silently ignored), naming the nearest known key."""
-    if not keys:
-        return
     import difflib
 
-    known = known_endpoint_keys(auth_type)
     for key in keys:
-        if key in known or (str(path), name, key) in _warned:
+        if key in known or (str(path), section, key) in _warned:
             continue
-        _warned.add((str(path), name, key))
+        _warned.add((str(path), section, key))
         near = difflib.get_close_matches(key, known, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
-        log.warning("unknown key %r in [%s%s] of %s%s: it is ignored", key, ENDPOINT_PREFIX, name, path, hint)
+        log.warning("unknown key %r in [%s] of %s%s: it is ignored", key, section, path, hint)
 
 
 def _flag(value: str | None, key: str, path: Path) -> bool:

@@ -1,5 +1,6 @@
 """The keys of a ``[saml-endpoint NAME]`` section: one list (``ENDPOINT_KEYS``) behind loading, its warnings,
-``configure endpoint`` and the README; keys an authenticator plugin declares reach it and never warn."""
+``configure endpoint`` and the README; keys an authenticator plugin declares reach it and never warn.
+A profile's misspelt ``saml_*`` key warns the same way."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from samlbroker.errors import ConfigError
 from samlbroker.flow import controller_for
 from samlbroker.plugins import available
-from samlbroker.profiles import ENDPOINT_KEYS, Endpoint, load_endpoint
+from samlbroker.profiles import ENDPOINT_KEYS, Endpoint, load_endpoint, load_profile
 
 REPO = Path(__file__).resolve().parents[1]
 URL = "https://adfs.corp.example.com/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices"
@@ -43,6 +44,20 @@ def test_a_misspelt_endpoint_key_is_one_warning_line_naming_the_nearest_known_ke
         "it is ignored"
     )
     assert endpoint.kerberos_mutual is True  # the typo changed nothing
+
+
+def test_a_misspelt_saml_key_in_a_profile_warns_and_the_aws_keys_beside_it_do_not(tmp_path, caplog) -> None:
+    path = _config(
+        tmp_path,
+        "\n[profile dev]\nsaml_endpoint = corp\nsaml_role_ar = arn:aws:iam::123456789012:role/Dev\n"
+        "output = json\ncli_pager =\nregion = eu-west-1\n",
+    )
+    with caplog.at_level(logging.WARNING, logger="samlbroker.config"):
+        profile = load_profile("dev", path)
+    assert _warnings(caplog) == [
+        f"unknown key 'saml_role_ar' in [profile dev] of {path} (did you mean 'saml_role_arn'?): it is ignored"
+    ]
+    assert profile.role_arn is None
 
 
 def test_an_unknown_key_like_no_known_one_is_named_without_a_guess(tmp_path, caplog) -> None:
