@@ -89,18 +89,16 @@ class SpnegoAuth(AuthBase):
         scheme = next((s for s in self.schemes if _token_for(response, s) is not None), None)
         if scheme is None:
             if self.ntlm_fallback is not None and _token_for(response, "NTLM") is not None:
-                return self._fall_back_to_ntlm(response, kwargs)
+                return self._fall_back_to_ntlm(self.ntlm_fallback, response, kwargs)
             return response
         self.scheme_used = scheme
         with krb5_profile(self.canonicalize):
             return self._handshake(response, kwargs)
 
     def _fall_back_to_ntlm(
-        self, response: requests.Response, send_kwargs: dict[str, Any]
+        self, fallback: SpnegoAuth, response: requests.Response, send_kwargs: dict[str, Any]
     ) -> requests.Response:
         """The IdP offers NTLM and not this scheme (IIS with only the NTLM provider): raw NTLM, one handshake."""
-        fallback = self.ntlm_fallback
-        assert fallback is not None
         log.info("the IdP offers NTLM and not %s: raw NTLM on the same connection", self.schemes[0])
         try:
             return fallback._on_response(response, **send_kwargs)
