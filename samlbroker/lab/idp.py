@@ -574,9 +574,11 @@ class IdPHandler(LabHandler, PingFederateEndpoint):
             self._record(name, label, "ntlm_refused", mechanism="ntlm")
             self._challenge()
             return
-        if info is not None and info.kind == 3 and (self._context is None or self._context_scheme != scheme):
-            # An AUTHENTICATE on a connection that sent no CHALLENGE (a new connection, or a load balancer
-            # without affinity): IIS has no context to check it against and answers 401 without the DC.
+        no_challenge = self._context is None or self._context_scheme != scheme
+        if info is not None and info.kind == 3 and info.login and no_challenge:
+            # An AUTHENTICATE naming a user on a connection that sent no CHALLENGE (a new connection, or a load
+            # balancer without affinity): IIS has no context to check it against and answers 401 without the
+            # DC. (One too malformed to name anyone goes to the acceptor, which refuses it as a bad token.)
             name = self.server.users.account_name(info.login) if info.login else None
             self._record(name, label, "no_challenge", mechanism="ntlm")
             self._challenge()
