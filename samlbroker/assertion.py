@@ -34,6 +34,16 @@ SESSION_DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDura
 
 _NS = {"samlp": SAMLP, "saml": SAML, "ds": DS}
 _MAX_SIGNATURES_TRIED = 8
+# SHA-1 in XML signatures (RFC 3275, RFC 6931): refused when trusted_certs asks for a real check.
+_SHA1_ALGORITHMS = frozenset(
+    {
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        "http://www.w3.org/2000/09/xmldsig#dsa-sha1",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
+        "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
+        "http://www.w3.org/2000/09/xmldsig#sha1",
+    }
+)
 _INSTANT = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$", re.ASCII
 )
@@ -87,6 +97,7 @@ class SAMLAssertion:
                 f"the SAMLResponse is not a SAML 2.0 Response (its root is {_local(root.tag)})"
             )
         _check_status(root)
+        _refuse_encrypted(root)  # before the signature check: a signed Response would hide the reason
         if trusted_certs is None:
             assertion = _only_assertion(root)
         else:
@@ -227,14 +238,23 @@ def _check_status(response: etree._Element) -> None:
 def _only_assertion(response: etree._Element) -> etree._Element:
     assertions = response.findall("saml:Assertion", _NS)
     if not assertions:
-        if response.find("saml:EncryptedAssertion", _NS) is not None:
-            raise SAMLResponseError(
-                "the SAMLResponse carries an encrypted assertion, which AWS does not accept"
-            )
+        _refuse_encrypted(response)
         raise SAMLResponseError("the SAMLResponse carries no Assertion")
     if len(assertions) > 1:
         raise SAMLResponseError(f"the SAMLResponse carries {len(assertions)} assertions; expected one")
     return assertions[0]
+
+
+def _refuse_encrypted(response: etree._Element) -> None:
+    """SAMLResponseError when the Response holds only an EncryptedAssertion: its roles are sealed for the SP."""
+    if (
+        response.find("saml:Assertion", _NS) is None
+        and response.find("saml:EncryptedAssertion", _NS) is not None
+    ):
+        raise SAMLResponseError(
+            "the SAML assertion is encrypted for the service provider (AWS holds the key), so its roles "
+            "cannot be read here; ask the IdP administrator to send AWS a signed, unencrypted assertion"
+        )
 
 
 def _pem_list(trusted_certs: str | bytes | Sequence[str | bytes]) -> list[str]:
@@ -271,7 +291,12 @@ def _signed_assertion(response: etree._Element, certs: list[str]) -> etree._Elem
             "but a trusted signing certificate is configured"
         )
     reason = "no signature verified"
+    weak: list[str] = []
     for location in locations:
+        algorithm = _sha1_algorithm(response, location)
+        if algorithm is not None:
+            weak.append(algorithm)
+            continue
         config = SignatureConfiguration(location=location, expect_references=1)
         for cert in certs:
             # signxml, lxml schema and cryptography errors all mean "does not verify": try the next.
@@ -281,9 +306,28 @@ def _signed_assertion(response: etree._Element, certs: list[str]) -> etree._Elem
                 reason = (str(exc).splitlines() or [""])[0].strip().rstrip(":").strip() or type(exc).__name__
                 continue
             return _assertion_in(result.signed_xml)  # type: ignore[attr-defined]
+    if weak and len(weak) == len(locations):
+        raise SignatureError(
+            f"the SAML response is signed with SHA-1 ({weak[0]}), which samlbroker refuses when trusted_certs "
+            "is set because SHA-1 collisions can be forged; ask the IdP administrator to sign with SHA-256"
+        )
     raise SignatureError(
         f"the SAML assertion's signature does not verify against the trusted certificate: {reason}"
     )
+
+
+def _sha1_algorithm(response: etree._Element, location: str) -> str | None:
+    """The SHA-1 signature or digest method of the signature at ``location`` (its short name), or None."""
+    parent = response if location == "./" else response.find(location.rstrip("/"))
+    signature = parent.find("ds:Signature", _NS) if parent is not None else None
+    if signature is None:
+        return None
+    for path in ("ds:SignedInfo/ds:SignatureMethod", "ds:SignedInfo/ds:Reference/ds:DigestMethod"):
+        for method in signature.iterfind(path, _NS):
+            algorithm = (method.get("Algorithm") or "").strip()
+            if algorithm in _SHA1_ALGORITHMS:
+                return algorithm.rsplit("#", 1)[-1]
+    return None
 
 
 def _assertion_in(signed: etree._Element | None) -> etree._Element:
