@@ -114,6 +114,17 @@ def test_sha1_signatures_are_read_without_trusted_certs_and_refused_with_them(py
     assert "\n" not in message
 
 
+def test_a_sha1_assertion_without_trusted_certs_reaches_the_lab_sts_as_aws_accepts_it(
+    pysaml2_idp, lab, aws_home
+):
+    dave = pysaml2_idp.users["dave"]
+    assertion = _sign_in(pysaml2_idp, "dave", ResponseShape(signed="both", algorithm="sha1"))
+    assert "xmldsig#rsa-sha1" in assertion.xml
+    credentials = assertion.get_role_credentials()
+    session = lab.sts.session_for(credentials.access_key_id, credentials.session_token)
+    assert session is not None and session.role_arn == dave.roles[0]
+
+
 @pytest.mark.parametrize("signed", SIGNED)
 def test_an_encrypted_assertion_is_one_clear_line_not_no_roles(pysaml2_idp, signed) -> None:
     shape = ResponseShape(signed=signed, encrypted=True)
