@@ -440,6 +440,24 @@ def test_encrypted_assertion_is_refused_clearly():
         SAMLAssertion.from_base64(b64(xml))
 
 
+def test_encrypted_assertion_with_trusted_certs_names_the_encryption_not_a_missing_signature(idp):
+    xml = f'<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}"><saml:EncryptedAssertion/>'
+    xml += "</samlp:Response>"
+    with pytest.raises(SAMLResponseError, match="encrypted for the service provider"):
+        SAMLAssertion.from_base64(b64(xml), trusted_certs=idp[1].decode())
+
+
+@pytest.mark.parametrize("sign", ["assertion", "response"])
+def test_a_sha1_signature_method_is_refused_by_name_with_trusted_certs(idp, sign):
+    xml = make(idp, sign=sign).replace(
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+    )
+    assert "rsa-sha1" in xml
+    with pytest.raises(SignatureError, match=r"signed with SHA-1 \(rsa-sha1\).*SHA-256"):
+        SAMLAssertion.from_base64(b64(xml), trusted_certs=idp[1].decode())
+    assert SAMLAssertion.from_base64(b64(xml)).roles  # without trusted_certs: read, and left to AWS
+
+
 def test_two_assertions_without_signature_checking_are_refused(idp):
     root = etree.fromstring(make(idp, sign="none").encode())
     root.append(copy.deepcopy(root.find("saml:Assertion", NS)))
