@@ -22,6 +22,7 @@ import functools
 import html
 import secrets
 import shutil
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -151,6 +152,7 @@ class Pysaml2IdP:
         self.failed_logins = 0
         self.issued = 0
         self._server: Any = None
+        self._building = threading.Lock()  # typed_values is set on the one Server for each response
         self._http: LabHTTPServer | None = None
 
     def signon_url(self, shape: ResponseShape | None = None) -> str:
@@ -201,24 +203,25 @@ class Pysaml2IdP:
             {"default": {"lifetime": {"minutes": 15}, "name_form": NAME_FORMATS[shape.name_format]}},
             mds=server.metadata,
         )
-        server.typed_values = shape.typed_values
-        response = server.create_authn_response(
-            identity=user.identity(),
-            in_response_to=None,  # IdP-initiated: no AuthnRequest answered
-            destination=AWS_ACS,
-            sp_entity_id=AWS_SP,
-            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=user.session_name),
-            authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
-            release_policy=policy,
-            sign_response=shape.signed in ("response", "both"),
-            sign_assertion=shape.signed in ("assertion", "both"),
-            encrypt_assertion=shape.encrypted,
-            encrypt_assertion_self_contained=True,
-            sign_alg=sign_alg,
-            digest_alg=digest_alg,
-        )
-        self.issued += 1
-        return str(response)
+        with self._building:
+            server.typed_values = shape.typed_values
+            response = server.create_authn_response(
+                identity=user.identity(),
+                in_response_to=None,  # IdP-initiated: no AuthnRequest answered
+                destination=AWS_ACS,
+                sp_entity_id=AWS_SP,
+                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=user.session_name),
+                authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
+                release_policy=policy,
+                sign_response=shape.signed in ("response", "both"),
+                sign_assertion=shape.signed in ("assertion", "both"),
+                encrypt_assertion=shape.encrypted,
+                encrypt_assertion_self_contained=True,
+                sign_alg=sign_alg,
+                digest_alg=digest_alg,
+            )
+            self.issued += 1
+            return str(response)
 
     def post_form(self, response_xml: str) -> str:
         """pysaml2's own HTTP-POST binding page: the SAMLResponse form for the browser to post to AWS."""
