@@ -17,15 +17,14 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from .loopback import free_tcp_udp_port, wait_for_listener
 from .users import LabUsers
 
 SBIN_DIRS = (
@@ -83,17 +82,10 @@ def _death_signal() -> Callable[[], None] | None:
 
 def _free_port() -> int:
     """A loopback port free for both TCP and UDP (the KDC listens on both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise KDCUnavailable("no free loopback port for the lab KDC")
+    port = free_tcp_udp_port()
+    if port is None:
+        raise KDCUnavailable("no free loopback port for the lab KDC")
+    return port
 
 
 def client_config_text(realm: str, kdc: str, hosts: Sequence[str] = (), **libdefaults: str) -> str:
@@ -265,21 +257,12 @@ class LabKDC:
             stderr=subprocess.PIPE,
             preexec_fn=_death_signal(),
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                err = (
-                    self._process.stderr.read().decode(errors="replace").strip()
-                    if self._process.stderr
-                    else ""
-                )
-                self._process = None
-                raise KDCUnavailable(f"krb5kdc exited: {err.splitlines()[-1] if err else 'no message'}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.02)
+        if wait_for_listener(self.port, self._process, timeout=10):
+            return
+        if self._process.poll() is not None:
+            err = self._process.stderr.read().decode(errors="replace").strip() if self._process.stderr else ""
+            self._process = None
+            raise KDCUnavailable(f"krb5kdc exited: {err.splitlines()[-1] if err else 'no message'}")
         self.stop()
         raise KDCUnavailable("krb5kdc did not start listening within 10 s")
 

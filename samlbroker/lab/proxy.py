@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import select
 import socket
-import threading
 from collections.abc import Mapping
+
+from .loopback import accept_each, pipe
 
 
 class ConnectProxy:
@@ -16,15 +16,7 @@ class ConnectProxy:
         self.tunnels: list[str] = []
         self._server = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
-        threading.Thread(target=self._accept, name="lab-proxy", daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+        accept_each(self._server, self._tunnel, "lab-proxy")
 
     def _target(self, authority: str) -> int | None:
         host, _, port = authority.rpartition(":")
@@ -48,23 +40,7 @@ class ConnectProxy:
             self.tunnels.append(parts[1].decode("ascii"))
             with socket.create_connection(("127.0.0.1", port)) as upstream:
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                _pipe(client, upstream)
+                pipe(client, upstream)
 
     def close(self) -> None:
         self._server.close()
-
-
-def _pipe(a: socket.socket, b: socket.socket, idle: float = 30) -> None:
-    while True:
-        ready, _, _ = select.select([a, b], [], [], idle)
-        if not ready:
-            return
-        for sock in ready:
-            try:
-                data = sock.recv(65536)
-                if data:
-                    (b if sock is a else a).sendall(data)
-            except OSError:  # a browser that quits resets its tunnels: that ends this one, nothing more
-                return
-            if not data:
-                return

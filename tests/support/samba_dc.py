@@ -20,7 +20,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from samlbroker.lab.loopback import free_tcp_udp_port, wait_for_listener
 
 REALM = "CORP.EXAMPLE"
 DOMAIN = "CORP"
@@ -93,17 +94,10 @@ def samba_missing() -> str | None:
 
 def _free_port() -> int:
     """A port free for both TCP and UDP on loopback (the KDC listens on both)."""
-    for _ in range(50):
-        with socket.socket() as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
-    raise RuntimeError("no free port")
+    port = free_tcp_udp_port()
+    if port is None:
+        raise RuntimeError("no free port")
+    return port
 
 
 def _die_with_parent() -> None:
@@ -230,16 +224,11 @@ class SambaDC:
         self.smb_conf.write_text(text)
 
     def _wait_until_it_answers(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                raise RuntimeError(f"samba exited ({self._process.returncode}): see {self.log}")
-            try:
-                socket.create_connection(("127.0.0.1", self.kdc_port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+        assert self._process is not None
+        if wait_for_listener(self.kdc_port, self._process, START_TIMEOUT):
+            return
+        if self._process.poll() is not None:
+            raise RuntimeError(f"samba exited ({self._process.returncode}): see {self.log}")
         raise RuntimeError(
             f"the Samba KDC did not answer on port {self.kdc_port} within {START_TIMEOUT:.0f} s"
         )
