@@ -12,14 +12,12 @@ Use it from a test folder's conftest: ``from simplesamlphp import simplesamlphp 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,29 +270,11 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _signing_identity() -> tuple[str, str]:
-    """A self-signed RSA signing key and certificate, as SimpleSAMLphp's docs have one made with openssl."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
+    """A self-signed RSA signing key and certificate (PEM text), from the lab's own helper."""
+    from samlbroker.lab.saml import generate_signing_identity
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SimpleSAMLphp IdP - samlbroker tests")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=7))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode("ascii")
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    key_pem, cert_pem = generate_signing_identity("SimpleSAMLphp IdP - samlbroker tests", days=7)
+    return key_pem.decode("ascii"), cert_pem.decode("ascii")
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
@@ -318,15 +298,12 @@ def _free_port() -> int:
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"php -S exited with {process.returncode} (port {port} taken?)")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
+    from samlbroker.lab.loopback import wait_for_listener
+
+    if wait_for_listener(port, process, timeout):
+        return
+    if process.poll() is not None:
+        raise RuntimeError(f"php -S exited with {process.returncode} (port {port} taken?)")
     raise RuntimeError(f"php -S did not listen on port {port} within {timeout:.0f} s")
 
 
