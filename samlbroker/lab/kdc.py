@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .loopback import free_tcp_udp_port, wait_for_listener
+from .processes import stop_process
 from .users import LabUsers
 
 SBIN_DIRS = (
@@ -156,12 +157,7 @@ class LabKDC:
         process, self._process = self._process, None
         if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process, timeout=5)
 
     def __enter__(self) -> LabKDC:
         return self.start()

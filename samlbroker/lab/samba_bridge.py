@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .acceptors import NTSTATUS_OUTCOMES, AcceptorContext, AcceptorRefused
+from .processes import stop_process
 from .wia_tokens import _is_kerberos
 
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -64,11 +65,7 @@ class SambaAcceptor:
         for stream in (process.stdin, process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=5, terminate=False)  # closed stdin ends it
 
     def __enter__(self) -> SambaAcceptor:
         return self.start()

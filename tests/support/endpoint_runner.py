@@ -7,7 +7,6 @@ import json
 import os
 import select
 import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from samlbroker.lab.processes import stop_process
 
 
 @dataclass
@@ -96,12 +97,7 @@ def serve(env: dict[str, str], *args: str, profile: str = "domain") -> Iterator[
         yield served
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=20)
 
 
 def get(

@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from samlbroker.lab.loopback import free_tcp_udp_port, wait_for_listener
+from samlbroker.lab.processes import stop_process
 
 REALM = "CORP.EXAMPLE"
 DOMAIN = "CORP"
@@ -193,12 +194,7 @@ class SambaDC:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=10)
             LEFTOVER.unlink(missing_ok=True)
 
     def _provision(self) -> None:
