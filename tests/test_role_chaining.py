@@ -6,25 +6,19 @@ The source profile's credentials come from the credentials file written by ``sam
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 DEPLOYER = "arn:aws:iam::444455556666:role/Deployer"
 DEVELOPER = "arn:aws:iam::111122223333:role/Developer"
 
 
 def samlbroker_login(env: dict[str, str], password: str, profile: str = "dev") -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "samlbroker", "login", "--profile", profile, "--password-stdin"],
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
+    result = run_cli(
+        env, "login", "--profile", profile, "--password-stdin", stdin=password + "\n", timeout=60
     )
     assert result.returncode == 0, result.stderr
 

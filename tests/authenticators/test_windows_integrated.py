@@ -140,17 +140,9 @@ print("gssapi imported:", "gssapi" in sys.modules)
 
 
 def test_kerberos_without_its_extra_names_the_install_command(lab, idp, cli_env) -> None:
-    import subprocess
-    import sys
+    from cli_runner import run_python
 
-    result = subprocess.run(
-        [sys.executable, "-c", WITHOUT_KERBEROS_EXTRA, lab.signon_url, str(lab.ca_file)],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(cli_env, "-c", WITHOUT_KERBEROS_EXTRA, lab.signon_url, str(lab.ca_file), timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "DependencyMissingError: Kerberos needs the kerberos extra: pip install 'samlbroker[kerberos]'",

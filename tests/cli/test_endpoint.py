@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from cli_runner import run_cli
+from cli_runner import run_cli, run_python
 from endpoint_runner import get, serve
 
 from samlbroker import cache
@@ -402,14 +402,7 @@ def test_many_clients_while_a_refresh_is_due_cause_one_idp_login(env, idp, sts) 
         return run_cli(env, "credential-process", "--profile", "domain", new_session=True)
 
     def botocore_client(served_env: dict[str, str]) -> str:
-        out = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(HERD_CLIENT)],
-            capture_output=True,
-            text=True,
-            env=served_env,
-            timeout=60,
-            check=False,
-        )
+        out = run_python(served_env, "-c", textwrap.dedent(HERD_CLIENT), timeout=60)
         assert out.returncode == 0, out.stderr
         return out.stdout.strip()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
 
 import pytest
+from cli_runner import run_python
 
 ROLE_ARN = "arn:aws:iam::111122223333:role/Developer"
 
@@ -61,16 +62,8 @@ def test_verbose_output_of_every_command_holds_no_secret(
     runs: list[tuple[list[str], subprocess.CompletedProcess[str]]] = []
 
     def samlbroker(*args: str, stdin: str = "", code: int = 0) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-c", WRAPPER, "-v", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-            start_new_session=True,  # no controlling terminal: nothing may prompt
-        )
+        # no controlling terminal: nothing may prompt
+        result = run_python(env, "-c", WRAPPER, "-v", *args, stdin=stdin, new_session=True)
         assert result.returncode == code, (args, result.stderr)
         assert "Traceback" not in result.stderr
         runs.append((list(args), result))

@@ -6,11 +6,11 @@ import base64
 import os
 import socket
 import subprocess
-import sys
 
 import pytest
 import requests
 import spnego
+from cli_runner import run_cli
 
 from samlbroker.lab.kdc import LabKDC, find_tool
 from samlbroker.lab.runner import Lab
@@ -87,14 +87,7 @@ def test_lab_without_kerberos_says_why_and_still_signs_in_with_ntlm(lab, tmp_pat
 def test_lab_demo_kerberos_signs_in_silently_with_a_lab_ticket(kdc, tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KRB5", "AWS_", "NTLM_USER_FILE"))}
     env["HOME"] = str(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "samlbroker", "lab", "demo", "--auth", "kerberos"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(env, "lab", "demo", "--auth", "kerberos")
     assert result.returncode == 0, result.stderr
     assert "assumed-role/Developer/alice@lab.example" in result.stdout
     assert "mechanism:  kerberos" in result.stdout

@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 
-def run_cli(
+def run_python(
     env: dict[str, str], *args: str, stdin: str = "", new_session: bool = False, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m samlbroker ARGS`` with pipes; ``new_session`` also drops the controlling terminal."""
+    """``python ARGS`` (this interpreter) with pipes; ``new_session`` also drops the controlling terminal."""
     return subprocess.run(
-        [sys.executable, "-m", "samlbroker", *args],
+        [sys.executable, *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -20,3 +20,10 @@ def run_cli(
         check=False,
         start_new_session=new_session,
     )
+
+
+def run_cli(
+    env: dict[str, str], *args: str, stdin: str = "", new_session: bool = False, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m samlbroker ARGS`` with pipes; ``new_session`` also drops the controlling terminal."""
+    return run_python(env, "-m", "samlbroker", *args, stdin=stdin, new_session=new_session, timeout=timeout)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-import sys
+
+from cli_runner import run_python
 
 _RUN_WITHOUT = """
 import runpy, sys
@@ -28,13 +29,6 @@ def run_cli_without(
     modules: tuple[str, ...], env: dict[str, str], *args: str, stdin: str = "", timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """``python -m samlbroker ARGS`` (pipes, no controlling terminal) with ``modules`` not importable."""
-    return subprocess.run(
-        [sys.executable, "-c", _RUN_WITHOUT, ",".join(modules), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-        start_new_session=True,
+    return run_python(
+        env, "-c", _RUN_WITHOUT, ",".join(modules), *args, stdin=stdin, new_session=True, timeout=timeout
     )
