@@ -60,12 +60,17 @@ def run_child(command: Sequence[str], env: dict[str, str]) -> int:
         if precise():
             return _run_linux(list(command), env)
         return _run_portable(list(command), env)
-    except FileNotFoundError:
+    except (FileNotFoundError, PermissionError) as error:
+        return not_started(command, error)
+
+
+def not_started(command: Sequence[str], error: FileNotFoundError | PermissionError) -> int:
+    """Say in one line why ``command`` could not start; the shell's exit code for it (127 or 126)."""
+    if isinstance(error, FileNotFoundError):
         print(f"samlbroker: {command[0]}: command not found", file=sys.stderr)
         return 127
-    except PermissionError:
-        print(f"samlbroker: {command[0]}: permission denied", file=sys.stderr)
-        return 126
+    print(f"samlbroker: {command[0]}: permission denied", file=sys.stderr)
+    return 126
 
 
 def _run_linux(command: list[str], env: dict[str, str]) -> int:
@@ -75,7 +80,7 @@ def _run_linux(command: list[str], env: dict[str, str]) -> int:
         info = signal.sigtimedwait(held, 1.0)
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return _exit_code(os.waitstatus_to_exitcode(status))
+            return shell_exit_code(os.waitstatus_to_exitcode(status))
         if info is None or info.si_signo == signal.SIGCHLD:
             continue
         if info.si_code == SI_KERNEL:
@@ -100,7 +105,7 @@ def _run_portable(command: list[str], env: dict[str, str]) -> int:
     try:
         while True:
             try:
-                return _exit_code(process.wait())
+                return shell_exit_code(process.wait())
             except KeyboardInterrupt:  # Windows: Ctrl-C reached CMD too; keep waiting for it
                 continue
     finally:
@@ -108,5 +113,6 @@ def _run_portable(command: list[str], env: dict[str, str]) -> int:
             signal.signal(number, old)
 
 
-def _exit_code(code: int) -> int:
+def shell_exit_code(code: int) -> int:
+    """A child's return code as a shell reports it: 128 + N when signal N ended it."""
     return 128 - code if code < 0 else code  # killed by signal N: 128 + N, as shells report it

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from ..errors import SAMLBrokerError
+from .child import not_started, shell_exit_code
 
 SHELLS = ("sh", "fish", "powershell")
 REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
@@ -62,14 +63,9 @@ def run_exec(args: argparse.Namespace) -> int:
     env.update(credential_variables(args.profile))
     try:
         completed = subprocess.run(command, env=env, check=False)
-    except FileNotFoundError:
-        print(f"samlbroker: {command[0]}: command not found", file=sys.stderr)
-        return 127
-    except PermissionError:
-        print(f"samlbroker: {command[0]}: permission denied", file=sys.stderr)
-        return 126
-    code = completed.returncode
-    return 128 - code if code < 0 else code  # killed by signal N: 128 + N, as shells report it
+    except (FileNotFoundError, PermissionError) as error:
+        return not_started(command, error)
+    return shell_exit_code(completed.returncode)
 
 
 def run_env(args: argparse.Namespace) -> int:
