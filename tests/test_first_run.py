@@ -6,7 +6,7 @@ lines (pip's and setuptools' output goes to ``.venv/setup.log``).
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,29 +19,25 @@ REPO = Path(__file__).resolve().parents[1]
 OWN_LINE_PREFIXES = ("dev: ", "... ", "identity:", "role:", "mechanism:", "access key:", "expires:")
 
 
+def _bench_first_run():
+    """bench/first_run.py, whose fresh-clone demo run this test shares (bench/ stays a standalone script)."""
+    spec = importlib.util.spec_from_file_location("bench_first_run", REPO / "bench" / "first_run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def first_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     if shutil.which("git") is None:
         pytest.skip("git is not installed: the first-run test clones the repository")
-    top = tmp_path_factory.mktemp("first-run")
-    clone, home = top / "samlbroker", top / "home"
-    home.mkdir()
-    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+    first_run = _bench_first_run()
     # The working tree as it is (a clean checkout in CI; uncommitted edits while developing).
-    for name in ("dev", "pyproject.toml"):
-        shutil.copy2(REPO / name, clone / name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAMLBROKER_", "AWS_", "VIRTUAL_ENV"))}
-    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), PIP_NO_CACHE_DIR="1")
-    done = subprocess.run(
-        ["./dev", "demo"],
-        cwd=clone,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=600,
+    clone, home = first_run.fresh_clone(
+        tmp_path_factory.mktemp("first-run"), overlay=("dev", "pyproject.toml")
     )
+    done = first_run.run_demo(clone, home, timeout=600)
     return done, clone
 
 
