@@ -6,33 +6,22 @@ lines (pip's and setuptools' output goes to ``.venv/setup.log``).
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
+from bench_scripts import load_bench
 
 # What the demo itself says: the setup line of ./dev, the lab's progress lines, and the result table.
 OWN_LINE_PREFIXES = ("dev: ", "... ", "identity:", "role:", "mechanism:", "access key:", "expires:")
-
-
-def _bench_first_run():
-    """bench/first_run.py, whose fresh-clone demo run this test shares (bench/ stays a standalone script)."""
-    spec = importlib.util.spec_from_file_location("bench_first_run", REPO / "bench" / "first_run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def first_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     if shutil.which("git") is None:
         pytest.skip("git is not installed: the first-run test clones the repository")
-    first_run = _bench_first_run()
+    first_run = load_bench("first_run")  # its fresh clone and new-user run, shared with the bench
     # The working tree as it is (a clean checkout in CI; uncommitted edits while developing).
     clone, home = first_run.fresh_clone(
         tmp_path_factory.mktemp("first-run"), overlay=("dev", "pyproject.toml")
