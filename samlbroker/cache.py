@@ -128,18 +128,27 @@ def seconds_left(entry: dict[str, object], now: float | None = None) -> float:
 
 
 def process_json(entry: dict[str, object]) -> str:
-    """The AWS ``credential_process`` v1 JSON of a cache entry."""
+    """The AWS ``credential_process`` v1 JSON of a cache entry, with ``AccountId`` where the role's ARN names it
+    (the AWS SDK for JavaScript and botocore take it for account-based endpoints)."""
     import json
 
-    return json.dumps(
-        {
-            "Version": 1,
-            "AccessKeyId": entry["access_key_id"],
-            "SecretAccessKey": entry["secret_access_key"],
-            "SessionToken": entry["session_token"],
-            "Expiration": entry["expiration"],
-        }
-    )
+    answer = {
+        "Version": 1,
+        "AccessKeyId": entry["access_key_id"],
+        "SecretAccessKey": entry["secret_access_key"],
+        "SessionToken": entry["session_token"],
+        "Expiration": entry["expiration"],
+    }
+    account = account_of(entry.get("assumed_role_arn")) or account_of(entry.get("role_arn"))
+    if account:
+        answer["AccountId"] = account
+    return json.dumps(answer)
+
+
+def account_of(arn: object) -> str | None:
+    """The account id of a role or assumed-role ARN (``arn:aws:iam::123456789012:role/x``), or None."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[4] if len(parts) > 5 and len(parts[4]) == 12 and parts[4].isdigit() else None
 
 
 def to_credentials(entry: dict[str, object]) -> Credentials:

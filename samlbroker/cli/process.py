@@ -61,6 +61,7 @@ def run_process(args: argparse.Namespace) -> int:
         "secret_access_key": creds.secret_access_key,
         "session_token": creds.session_token,
         "expiration": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "assumed_role_arn": creds.assumed_role_arn,  # for AccountId
     }
     sys.stdout.write(cache.process_json(entry) + "\n")
     return 0

@@ -92,8 +92,23 @@ def test_process_json_is_the_aws_v1_shape(aws_home: Path) -> None:
     cache.store(key, creds())
     out = json.loads(cache.process_json(cache.load(key)))  # type: ignore[arg-type]
     assert out["Version"] == 1
-    assert set(out) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+    assert set(out) == {
+        "Version",
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "Expiration",
+        "AccountId",
+    }
     assert dt.datetime.strptime(out["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
+    assert out["AccountId"] == "111122223333"  # from the assumed role's ARN (the SDKs read it)
+
+
+def test_process_json_names_an_account_only_where_an_arn_gives_one(aws_home: Path) -> None:
+    plain = {"access_key_id": "A", "secret_access_key": "s", "session_token": "t", "expiration": "x"}
+    assert "AccountId" not in json.loads(cache.process_json(plain))
+    assert "AccountId" not in json.loads(cache.process_json({**plain, "assumed_role_arn": "not:an:arn"}))
+    assert json.loads(cache.process_json({**plain, "role_arn": ROLE}))["AccountId"] == "111122223333"
 
 
 def test_corrupt_or_foreign_entries_are_a_miss(aws_home: Path) -> None:
