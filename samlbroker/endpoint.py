@@ -3,9 +3,11 @@
 The protocol is the one ECS and EKS speak (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and
 ``AWS_CONTAINER_AUTHORIZATION_TOKEN``): ``GET`` the URL with the token as the ``Authorization`` header, get
 JSON ``AccessKeyId``, ``SecretAccessKey``, ``Token``, ``Expiration`` (and ``AccountId``). Errors are JSON
-``{"code": ..., "message": ...}``. Only 127.0.0.1 is ever bound; a request must carry the token (compared in
-constant time), use ``GET`` and name this endpoint in its ``Host`` header (a page that rebinds its own DNS
-name to 127.0.0.1 sends its own name there), else it gets a 403. There is no other route: nothing here
+``{"code": ..., "message": ...}`` with the same two again as ``Code`` and ``Message`` (the spelling the AWS SDK
+for JavaScript reads). Only 127.0.0.1 is ever bound; a request must carry the token (compared in constant
+time), use ``GET`` and name this endpoint in its ``Host`` header as ``127.0.0.1:PORT`` or ``localhost:PORT``
+(the two loopback names the SDKs accept in the URL; a page that rebinds its own DNS name to 127.0.0.1 sends
+its own name there), else it gets a 403. There is no other route: nothing here
 assumes another role. Where the credentials come from is :mod:`.refresher`'s business.
 """
 
@@ -61,6 +63,7 @@ class CredentialEndpoint(ThreadingHTTPServer):
         self.answer = answer
         self.token = token.encode("ascii")
         self.host = f"{LOOPBACK}:{self.server_port}"
+        self.hosts = (self.host, f"localhost:{self.server_port}")
         self._thread: threading.Thread | None = None
 
     @property
@@ -97,15 +100,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         refused = self._refusal()
         if refused is not None:
-            self._send(403, {"code": "AccessDenied", "message": refused})
+            self._error(403, "AccessDenied", refused)
             return
         if self.path.split("?", 1)[0] != PATH:
-            self._send(404, {"code": "NotFound", "message": f"the only route is {PATH}"})
+            self._error(404, "NotFound", f"the only route is {PATH}")
             return
         try:
             document = self.server.answer()
         except EndpointError as exc:
-            self._send(exc.status, {"code": exc.code, "message": str(exc)})
+            self._error(exc.status, exc.code, str(exc))
             return
         self._send(200, document)
 
@@ -117,18 +120,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _refuse_method(self) -> None:
         self.close_connection = True  # its body, if any, is never read
-        self._send(403, {"code": "AccessDenied", "message": f"method {self.command} is not allowed: use GET"})
+        self._error(403, "AccessDenied", f"method {self.command} is not allowed: use GET")
 
     def _refusal(self) -> str | None:
         """Why this request is refused (a wrong Host or token), or None."""
         hosts = self.headers.get_all("Host") or []
-        if hosts != [self.server.host]:
+        if len(hosts) != 1 or hosts[0].lower() not in self.server.hosts:
             return "the Host header does not name this endpoint"
         given = self.headers.get_all("Authorization") or []
         token = given[0].encode("latin-1", "replace") if len(given) == 1 else b""
         if not hmac.compare_digest(token, self.server.token):
             return "a missing or wrong authorization token"
         return None
+
+    def _error(self, status: int, code: str, message: str) -> None:
+        """An error answer: botocore and the AWS CLI show the body as it is; the JS SDK reads Code and Message."""
+        self._send(status, {"code": code, "message": message, "Code": code, "Message": message})
 
     def _send(self, status: int, document: dict[str, Any]) -> None:
         body = json.dumps(document).encode()

@@ -286,9 +286,16 @@ def test_wrong_or_missing_token_other_methods_and_a_foreign_host_get_403_json(en
         for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"):
             status, body = get(served.url, served.token, method=method)
             assert status == 403, method
-        for host in (f"attacker.example:{served.port}", f"localhost:{served.port}", "127.0.0.1"):
+        for host in (
+            f"attacker.example:{served.port}",
+            f"localhost.attacker.example:{served.port}",
+            "127.0.0.1",
+        ):
             status, body = get(served.url, served.token, host=host)
             assert status == 403 and "Host" in body["message"], host
+        assert (
+            get(served.url, served.token, host=f"localhost:{served.port}")[0] == 200
+        )  # the other loopback name
         status, body = get(served.url.replace("/credentials", "/roles/Admin"), served.token)
         assert status == 404  # no other route: nothing assumes another role
 
