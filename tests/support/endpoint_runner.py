@@ -27,6 +27,7 @@ class Served:
     unset: list[str]
     printed: str
     stderr_lines: list[str] = field(default_factory=list)
+    _partial: bytes = b""  # stderr read past the last whole line
 
     @property
     def url(self) -> str:
@@ -50,13 +51,16 @@ class Served:
         """Read serve's stderr until a line containing ``wanted`` (a clear failure when it never comes)."""
         deadline = time.monotonic() + limit
         assert self.process.stderr is not None
+        # Raw reads: a buffered readline() can take in two lines, and select() never reports the second.
+        fd = self.process.stderr.fileno()
         while not any(wanted in line for line in self.stderr_lines):
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"serve never said {wanted!r}: {self.stderr_lines}"
-            if select.select([self.process.stderr], [], [], remaining)[0]:
-                line = self.process.stderr.readline()
-                assert line, f"serve ended before saying {wanted!r}: {self.stderr_lines}"
-                self.stderr_lines.append(line)
+            if select.select([fd], [], [], remaining)[0]:
+                chunk = os.read(fd, 65536)
+                assert chunk, f"serve ended before saying {wanted!r}: {self.stderr_lines}"
+                *lines, self._partial = (self._partial + chunk).split(b"\n")
+                self.stderr_lines.extend(line.decode(errors="replace") + "\n" for line in lines)
         return next(line for line in self.stderr_lines if wanted in line)
 
 
