@@ -111,7 +111,9 @@ class BackgroundRefresh:
             "Token": creds.session_token,
             "Expiration": expiration,
         }
-        account = _account_of(creds.assumed_role_arn or self.silent.profile.role_arn)
+        from .cache import account_of
+
+        account = account_of(creds.assumed_role_arn or self.silent.profile.role_arn)
         if account:
             document["AccountId"] = account
         return document
@@ -273,12 +275,6 @@ def silent_credentials(profile_name: str) -> FederatedCredentials:
         raise MFAFailedError(f"it needs a second factor ({question.method})")
 
     return FederatedCredentials(profile_name, callback=no_password, mfa_prompt=no_second_factor)
-
-
-def _account_of(arn: str | None) -> str | None:
-    """The account id of a role or assumed-role ARN (``arn:aws:iam::123456789012:role/x``)."""
-    parts = (arn or "").split(":")
-    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
 
 
 def _clock_time(creds: Credentials) -> str:

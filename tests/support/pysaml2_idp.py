@@ -17,7 +17,6 @@ Use it from a test folder's conftest: ``from pysaml2_idp import pysaml2_idp  # n
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import html
 import secrets
@@ -398,29 +397,11 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _self_signed(common_name: str) -> tuple[str, str]:
-    """A self-signed RSA 2048 key and certificate (PEM), valid for a week."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
+    """A throwaway RSA key and self-signed certificate (PEM text), valid for a week: the lab's own."""
+    from samlbroker.lab.saml import generate_signing_identity
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=7))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode("ascii")
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    key_pem, cert_pem = generate_signing_identity(common_name, days=7)
+    return key_pem.decode("ascii"), cert_pem.decode("ascii")
 
 
 @pytest.fixture(scope="session")
