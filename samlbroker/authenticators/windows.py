@@ -216,15 +216,13 @@ class NegotiateAuthenticator(WindowsIntegratedAuthenticator):
         fallback = None
         if credentials is not None or ntlm_default_identity():
             fallback = raw_ntlm_auth(credentials)
+        if credentials is None:
+            return self._auth(None, None, self.protocol, ntlm_fallback=fallback)
         if sys.platform == "win32" or not have_gssapi():
-            # SSPI on Windows (Kerberos or NTLM, the logged-on user by default); pure-Python NTLM elsewhere.
-            if credentials is None:
-                return self._auth(None, None, self.protocol, ntlm_fallback=fallback)
+            # SSPI on Windows (Kerberos or NTLM); pure-Python NTLM elsewhere.
             return self._auth(
                 credentials.username, credentials.password, self.protocol, ntlm_fallback=fallback
             )
-        if credentials is None:
-            return self._auth(None, None, self.protocol, ntlm_fallback=fallback)
         return self._auth(
             None,
             None,
