@@ -17,7 +17,7 @@ from ..errors import AuthenticationFailedError, SAMLResponseError
 from .base import Authenticator
 from .consent import read_consent_page
 from .home_realm import read_home_realm_page
-from .html import HtmlForm, meta_refresh_target, read_forms
+from .html import HtmlForm, has_password_input, meta_refresh_target, read_forms
 
 if TYPE_CHECKING:
     import requests
@@ -96,7 +96,7 @@ class AdfsFormsAuthenticator(Authenticator):
         password_only = next((f for f in forms if f.password_field() is not None), None)
         if password_only is not None and "user" in done:
             return None if "password" in done else _post_password(session, password_only, credentials, done)
-        if "password" not in done and _has_password_input(page):
+        if "password" not in done and has_password_input(page):
             raise SAMLResponseError(
                 f"the sign-in page at {response.url.split('?', 1)[0]} has no form with one user name "
                 "and one password field; an authenticator plugin may know this IdP"
@@ -149,10 +149,6 @@ def _has_saml_response(page: BeautifulSoup) -> bool:
         str(tag.get("name") or "").strip().lower() == "samlresponse"
         for tag in page.find_all(["input", "textarea"])
     )
-
-
-def _has_password_input(page: BeautifulSoup) -> bool:
-    return any(str(tag.get("type") or "").strip().lower() == "password" for tag in page.find_all("input"))
 
 
 def _is_second_factor(response: requests.Response) -> bool:

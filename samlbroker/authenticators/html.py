@@ -136,6 +136,11 @@ def read_forms(html: str | BeautifulSoup, base_url: str) -> list[HtmlForm]:
     return [_read_form(tag, base_url) for tag in soup.find_all("form")]
 
 
+def has_password_input(page: BeautifulSoup) -> bool:
+    """Whether the parsed page has an ``<input type="password">`` anywhere (in a form or not)."""
+    return any(str(tag.get("type") or "").strip().lower() == "password" for tag in page.find_all("input"))
+
+
 def require_form(html: str, base_url: str, wants: Callable[[HtmlForm], bool], what: str) -> HtmlForm:
     """Like ``find_form``, but a page without such a form is a clear error."""
     form = find_form(html, base_url, wants)

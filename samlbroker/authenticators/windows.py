@@ -111,8 +111,9 @@ def _is_sign_in_page(response: requests.Response) -> bool:
         return False
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(text, "html.parser")
-    return any((tag.get("type") or "").lower() == "password" for tag in soup.find_all("input"))
+    from .html import has_password_input
+
+    return has_password_input(BeautifulSoup(text, "html.parser"))
 
 
 def default_identity_hint() -> str:
