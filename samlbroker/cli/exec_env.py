@@ -46,9 +46,13 @@ def credential_variables(profile_name: str) -> dict[str, str]:
         "AWS_SESSION_TOKEN": creds.session_token,
         "AWS_CREDENTIAL_EXPIRATION": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    if credentials.profile.region:
-        variables["AWS_REGION"] = variables["AWS_DEFAULT_REGION"] = credentials.profile.region
+    variables.update(region_variables(credentials.profile.region))
     return variables
+
+
+def region_variables(region: str | None) -> dict[str, str]:
+    """AWS_REGION and AWS_DEFAULT_REGION for ``region``; none without one."""
+    return {"AWS_REGION": region, "AWS_DEFAULT_REGION": region} if region else {}
 
 
 def run_exec(args: argparse.Namespace) -> int:

@@ -113,12 +113,13 @@ def run_exec_server(profile_name: str, command: list[str]) -> int:
     """``exec --server``: CMD with the endpoint's variables and none that would win over them."""
     from ..profiles import load_profile
     from .child import run_child, signals_held
+    from .exec_env import region_variables
 
     profile = load_profile(profile_name)
     _warn_if_default_profile_shadows()
     refresher, endpoint = primed_endpoint(profile_name)  # before the signals are held: Ctrl-C ends a prompt
     env = {k: v for k, v in os.environ.items() if k not in REMOVED}
-    env.update(_region_variables(profile.region))
+    env.update(region_variables(profile.region))
     env[FULL_URI] = endpoint.url
     env[TOKEN] = endpoint.token.decode()
     # The threads started inside inherit the held signals: only the wait for CMD receives them.
@@ -128,13 +129,13 @@ def run_exec_server(profile_name: str, command: list[str]) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     from ..profiles import load_profile
-    from .exec_env import export_lines
+    from .exec_env import export_lines, region_variables
 
     profile = load_profile(args.profile)
     _warn_if_default_profile_shadows()
     refresher, endpoint = primed_endpoint(args.profile, args.port)
     token = endpoint.token.decode()
-    variables = {FULL_URI: endpoint.url, **_region_variables(profile.region)}
+    variables = {FULL_URI: endpoint.url, **region_variables(profile.region)}
     token_file = _write_token(args.token_file, token) if args.token_file is not None else None
     if token_file is not None:
         variables[TOKEN_FILE] = str(token_file)
@@ -194,10 +195,6 @@ def _let_go_of_stdout() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
-
-
-def _region_variables(region: str | None) -> dict[str, str]:
-    return {"AWS_REGION": region, "AWS_DEFAULT_REGION": region} if region else {}
 
 
 def _warn_if_default_profile_shadows() -> None:
