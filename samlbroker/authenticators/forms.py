@@ -145,10 +145,9 @@ def _pressed(form: HtmlForm) -> dict[str, str]:
 
 
 def _has_saml_response(page: BeautifulSoup) -> bool:
-    return any(
-        str(tag.get("name") or "").strip().lower() == "samlresponse"
-        for tag in page.find_all(["input", "textarea"])
-    )
+    from ..parsers.adfs import find_saml_response
+
+    return find_saml_response(page) is not None
 
 
 def _is_second_factor(response: requests.Response) -> bool:
