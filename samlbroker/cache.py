@@ -23,6 +23,7 @@ from .cache_hit import entry_path, identity_environment, pointer_path
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import configparser
+    import datetime
     from contextlib import AbstractContextManager
 
     from .sts import Credentials
@@ -145,6 +146,13 @@ def process_json(entry: dict[str, object]) -> str:
     return json.dumps(answer)
 
 
+def iso_utc(when: datetime.datetime) -> str:
+    """``when`` in UTC as AWS writes expirations: ``2026-12-04T05:00:00Z``."""
+    import datetime as dt
+
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def account_of(arn: object) -> str | None:
     """The account id of a role or assumed-role ARN (``arn:aws:iam::123456789012:role/x``), or None."""
     parts = arn.split(":") if isinstance(arn, str) else []
@@ -182,7 +190,7 @@ def store(key: str, credentials: Credentials, **about: str | None) -> str:
         "access_key_id": credentials.access_key_id,
         "secret_access_key": credentials.secret_access_key,
         "session_token": credentials.session_token,
-        "expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expiration": iso_utc(expiration),
         "expires_at": expiration.timestamp(),
         "assumed_role_arn": credentials.assumed_role_arn,
         **{k: v for k, v in about.items() if v is not None},

@@ -104,15 +104,15 @@ class BackgroundRefresh:
     def document(self) -> dict[str, Any]:
         """The container-credentials JSON of :meth:`credentials`."""
         creds = self.credentials()
-        expiration = creds.expiration.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        from .cache import account_of, iso_utc
+
+        expiration = iso_utc(creds.expiration)
         document = {
             "AccessKeyId": creds.access_key_id,
             "SecretAccessKey": creds.secret_access_key,
             "Token": creds.session_token,
             "Expiration": expiration,
         }
-        from .cache import account_of
-
         account = account_of(creds.assumed_role_arn or self.silent.profile.role_arn)
         if account:
             document["AccountId"] = account

@@ -36,6 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def credential_variables(profile_name: str) -> dict[str, str]:
     """The AWS_* variables for the profile's fresh credentials (and its region, when it has one)."""
+    from ..cache import iso_utc
     from .process import terminal_credentials
 
     credentials = terminal_credentials(profile_name)
@@ -44,7 +45,7 @@ def credential_variables(profile_name: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": creds.access_key_id,
         "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
         "AWS_SESSION_TOKEN": creds.session_token,
-        "AWS_CREDENTIAL_EXPIRATION": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "AWS_CREDENTIAL_EXPIRATION": iso_utc(creds.expiration),
     }
     variables.update(region_variables(credentials.profile.region))
     return variables

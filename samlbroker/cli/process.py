@@ -60,7 +60,7 @@ def run_process(args: argparse.Namespace) -> int:
         "access_key_id": creds.access_key_id,
         "secret_access_key": creds.secret_access_key,
         "session_token": creds.session_token,
-        "expiration": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expiration": cache.iso_utc(creds.expiration),
         "assumed_role_arn": creds.assumed_role_arn,  # for AccountId
     }
     sys.stdout.write(cache.process_json(entry) + "\n")
