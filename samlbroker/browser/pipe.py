@@ -18,6 +18,11 @@ from typing import Any
 
 from ..errors import BrowserError
 
+
+class PageMovedOnError(BrowserError):
+    """A command for a page that navigated (or closed) while it ran: the page it was meant for is gone."""
+
+
 Message = dict[str, Any]
 _EOF: Message = {"method": "samlbroker.pipeClosed"}
 
@@ -78,7 +83,9 @@ class CDPPipe:
         if answer is _EOF:
             raise self.stopped_error()
         if "error" in answer:
-            raise BrowserError(f"the browser refused {method}: {answer['error'].get('message', 'error')}")
+            why = answer["error"].get("message", "error")
+            error = PageMovedOnError if "navigated or closed" in why else BrowserError
+            raise error(f"the browser refused {method}: {why}")
         return answer.get("result", {})
 
     def send(self, method: str, params: Message | None = None, session: str | None = None) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import BrowserError, InteractionRequiredError, SAMLBrokerError
 from .acs import AcsMatcher, done_page, saml_response_of
-from .pipe import CDPPipe, Message
+from .pipe import CDPPipe, Message, PageMovedOnError
 
 log = logging.getLogger("samlbroker.browser")
 
@@ -273,7 +273,11 @@ class _Session:
         if self.settings.page_hook is not None:
             self.settings.page_hook(page)
         elif not self.user_present:
-            if page.evaluate(NEEDS_USER_JS):
+            try:
+                needs_user = page.evaluate(NEEDS_USER_JS)
+            except PageMovedOnError:
+                return  # it moved on by itself (an auto-post page): the next page's load is checked
+            if needs_user:
                 raise self._needs_user("the page shows a form")
             self.quiet_until = time.monotonic() + self.settings.settle
 

@@ -73,3 +73,43 @@ def test_the_ca_bundle_pins_the_verified_idp_key_and_the_bundles_own(lab) -> Non
     assert spki_hash(lab.pki.server_cert_der) in pins
     assert all(spki_hash(der) in pins for der in bundle_certificates(str(lab.ca_file)))
     assert len(pins) == 2
+
+
+class _PipeAnswering:
+    """Stands in for the DevTools pipe: the race below cannot be timed against a real page on demand."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+
+    def call(self, method: str, params: object = None, session: object = None, deadline: float = 0) -> object:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return {"result": {"value": self.answer}}
+
+
+def _headless_session(tmp_path, pipe):
+    import time
+
+    from samlbroker.browser.signin import BrowserSignIn, _Session
+
+    session = _Session(BrowserSignIn(profile_dir=tmp_path, window=False), pipe, time.monotonic() + 30)
+    session.pages["s1"], session.urls["s1"] = "t1", "https://idp.example/adfs/ls/"
+    return session
+
+
+def test_a_page_that_moves_on_while_it_is_read_is_not_a_failed_headless_sign_in(tmp_path) -> None:
+    """A remembered session's auto-post page navigates at once; Chromium then refuses the check on it."""
+    from samlbroker.browser.pipe import PageMovedOnError
+
+    gone = PageMovedOnError("the browser refused Runtime.evaluate: Inspected target navigated or closed")
+    session = _headless_session(tmp_path, _PipeAnswering(gone))
+    session._loaded("s1")  # no error: the next page's load is checked instead
+    assert session.quiet_until is None
+
+
+def test_a_headless_page_that_needs_the_user_still_fails_at_once(tmp_path) -> None:
+    from samlbroker.errors import InteractionRequiredError
+
+    session = _headless_session(tmp_path, _PipeAnswering(True))
+    with pytest.raises(InteractionRequiredError):
+        session._loaded("s1")
